@@ -1,0 +1,217 @@
+//! Task 1: `SyncPool`, a Go-style `sync.Pool` for byte buffers.
+//!
+//! A pool is a set of buffers that are allocated once and used many times, so that a hot loop
+//! (one buffer per request, per packet, per message) stops paying the allocator for each one.
+//! It suits buffers that are expensive to create or to initialise and that live for a single
+//! request; it does not suit buffers that are cheap and small (a modern allocator already caches
+//! those per thread) or long-lived (a pool only adds bookkeeping).
+//!
+//! # Where a buffer lives
+//!
+//! Like Go's `sync.Pool`, this pool has tiers, looked at in order by `get`:
+//!
+//! 1. **The calling thread's private slot** (Go's per-P `private`): one buffer per thread and
+//!    pool, reached without a lock or an atomic read-modify-write. A thread that takes a buffer
+//!    and gives it back, request after request, lives here.
+//! 2. **The shared store** behind a mutex: buffers returned while the slot was full, buffers
+//!    from warming, and those of threads that ended (a slot hands its buffer to the store when
+//!    its thread exits, so nothing is stranded).
+//! 3. **The victims**: buffers that were idle when the last collection cycle ran. `get` still
+//!    takes them, which saves them; the next cycle frees those that are left.
+//! 4. **The factory** (Go's `New`), when every tier is empty.
+//!
+//! # Collection cycles
+//!
+//! Go clears pools at each garbage collection, keeping one cycle's worth as victims. Rust has no
+//! GC, so `collect()` is called by the owner (a timer, a memory-pressure signal). Buffers idle
+//! since the previous cycle are freed; buffers used in between survive. Private slots are aged by
+//! a stamp (the cycle in which their buffer came back): `collect()` frees the calling thread's
+//! own slot at once, and other threads free theirs at their next use of the pool or when they end.
+//! That is the price of a fast path that no other thread may touch: Go avoids it only because its
+//! collector stops the world.
+//!
+//! # What is reset
+//!
+//! A returned buffer keeps its bytes and its length: a `Vec<u8>`'s length is exactly its
+//! initialised prefix, which `get_read` hands out again without zeroing it (see the contract's
+//! "Stale bytes"). `get` clears it, so a growable buffer always starts empty.
+
+mod private_slot;
+
+use pool_checks::task1::{Factory, SyncPoolApi, SyncPoolConfig};
+use pool_checks::{BufferPool, PoolStats, Pooled};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A Go-style `sync.Pool` of byte buffers: per-thread slots in front of a shared store, a
+/// factory, a cap on retained capacity, warming, and collection cycles. See the module docs.
+pub struct SyncPool {
+    shared: Arc<Shared>,
+}
+
+/// Everything the threads share. Private slots hold a `Weak` to it, to hand their buffer back
+/// when their thread ends.
+struct Shared {
+    /// Tells this pool's private slots apart from other pools' in a thread's slot list. Never
+    /// reused, so a slot of a dropped pool never matches a new one.
+    id: u64,
+    factory: Factory,
+    max_retained_capacity: usize,
+    /// How many collection cycles have run; private slots compare their stamp with it.
+    cycle: AtomicU64,
+    store: Mutex<Store>,
+    created: AtomicU64,
+    dropped: AtomicU64,
+}
+
+/// The shared tiers.
+#[derive(Default)]
+struct Store {
+    /// Buffers returned since the last cycle.
+    fresh: Vec<Vec<u8>>,
+    /// Buffers that were idle when the last cycle ran: freed by the next one.
+    victims: Vec<Vec<u8>>,
+}
+
+impl SyncPool {
+    /// A pool that makes buffers with `config.factory` and keeps those whose capacity is at most
+    /// `config.max_retained_capacity`.
+    pub fn new(config: SyncPoolConfig) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        SyncPool {
+            shared: Arc::new(Shared {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                factory: config.factory,
+                max_retained_capacity: config.max_retained_capacity,
+                cycle: AtomicU64::new(0),
+                store: Mutex::new(Store::default()),
+                created: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Takes a buffer from the first tier that has one, or makes one.
+    #[inline]
+    fn take(&self) -> Vec<u8> {
+        if let Some(buffer) = private_slot::take(&self.shared) {
+            return buffer;
+        }
+        self.take_slow()
+    }
+
+    #[cold]
+    fn take_slow(&self) -> Vec<u8> {
+        let from_store = {
+            let mut store = self.shared.lock_store();
+            store.fresh.pop().or_else(|| store.victims.pop())
+        };
+        from_store.unwrap_or_else(|| self.shared.create())
+    }
+}
+
+impl Shared {
+    /// Calls the factory, counting it.
+    fn create(&self) -> Vec<u8> {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        (self.factory)()
+    }
+
+    /// The shared store. A panic while it was locked cannot leave it inconsistent (every update
+    /// is a single push, pop or swap), so a poisoned lock is used as it is.
+    fn lock_store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Puts a buffer in the shared store.
+    fn store(&self, buffer: Vec<u8>) {
+        self.lock_store().fresh.push(buffer);
+    }
+
+    /// Counts buffers let go of (oversized, or freed by a cycle).
+    fn count_dropped(&self, buffers: usize) {
+        self.dropped.fetch_add(buffers as u64, Ordering::Relaxed);
+    }
+}
+
+impl BufferPool for SyncPool {
+    #[inline]
+    fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take();
+        buffer.clear();
+        // `reserve` counts from the length, which is now 0: capacity >= `capacity` afterwards.
+        buffer.reserve(capacity);
+        Pooled::new(self, buffer)
+    }
+
+    #[inline]
+    fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take();
+        // Truncates when the buffer already holds `len` initialised bytes, and zeroes only the
+        // bytes past its initialised prefix otherwise: a reused buffer is not zeroed again.
+        buffer.resize(len, 0);
+        Pooled::new(self, buffer)
+    }
+
+    #[inline]
+    fn put(&self, buffer: Vec<u8>) {
+        if buffer.capacity() > self.shared.max_retained_capacity {
+            // Keeping it would pin its memory for as long as the pool lives.
+            self.shared.count_dropped(1);
+            return;
+        }
+        if let Err(buffer) = private_slot::put(&self.shared, buffer) {
+            self.shared.store(buffer);
+        }
+    }
+
+    fn stats(&self) -> PoolStats {
+        let store = self.shared.lock_store();
+        PoolStats {
+            created: self.shared.created.load(Ordering::Relaxed),
+            dropped: self.shared.dropped.load(Ordering::Relaxed),
+            idle: store.fresh.len() + store.victims.len() + private_slot::holds(&self.shared),
+        }
+    }
+}
+
+impl SyncPoolApi for SyncPool {
+    fn warm(&self, count: usize) {
+        // Made before locking, so that the factory never runs under the lock.
+        let buffers: Vec<Vec<u8>> = (0..count).map(|_| self.shared.create()).collect();
+        self.shared.lock_store().fresh.extend(buffers);
+    }
+
+    fn collect(&self) {
+        let freed = {
+            let mut store = self.shared.lock_store();
+            let store = &mut *store;
+            // Last cycle's victims were not taken since: free them. This cycle's idle buffers
+            // become the victims.
+            let freed = std::mem::replace(&mut store.victims, std::mem::take(&mut store.fresh));
+            self.shared.cycle.fetch_add(1, Ordering::Relaxed);
+            freed
+        };
+        // Freed outside the lock: a `free` of many large buffers can take a while.
+        let mut count = freed.len();
+        drop(freed);
+        count += private_slot::free_if_idle(&self.shared);
+        self.shared.count_dropped(count);
+    }
+}
+
+impl Drop for SyncPool {
+    fn drop(&mut self) {
+        // The calling thread's slot would otherwise keep its buffer until the thread ends.
+        private_slot::forget(&self.shared);
+    }
+}
+
+impl std::fmt::Debug for SyncPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncPool")
+            .field("max_retained_capacity", &self.shared.max_retained_capacity)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

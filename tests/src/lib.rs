@@ -1,0 +1,25 @@
+//! The workshop's contract and its graded checks, written once for any implementation.
+//!
+//! - [`pool`]: the [`BufferPool`] trait every pool implements, its RAII guard [`Pooled`] and its
+//!   [`PoolStats`].
+//! - [`task1`] (and, as the workshop grows, `task2` to `task4`): what each task asks an
+//!   implementation to provide (a trait such as [`task1::Task1`]) and the checks that grade it.
+//! - [`check`]: what a check is, and the task list.
+//! - [`counting`]: counting allocator calls with `stats_alloc`, the grader's source of truth.
+//!
+//! This crate knows no implementation. The student's `exercises` crate and the reference
+//! `solutions` crate implement the traits; the `grader` runs [`checks`] against either, each check
+//! in a process of its own.
+
+pub mod check;
+pub mod counting;
+pub mod pool;
+pub mod task1;
+
+pub use check::{Check, CheckInfo, Failure, Outcome, TaskInfo, TASKS};
+pub use pool::{BufferPool, PoolStats, Pooled};
+
+/// Every check of every task an implementation `W` provides, in syllabus order.
+pub fn checks<W: task1::Task1>() -> Vec<Check<W>> {
+    task1::checks::checks::<W>()
+}

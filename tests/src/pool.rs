@@ -1,0 +1,146 @@
+//! The contract every pool in the workshop implements: [`BufferPool`], its guard [`Pooled`] and
+//! its [`PoolStats`].
+//!
+//! A pool hands out buffers wrapped in a [`Pooled`] guard. The guard is the only way to reach the
+//! buffer, and it gives the buffer back to its pool when it is dropped: Rust's form of the
+//! `try { use(buf) } finally { pool.release(buf) }` that pooling guides ask of every caller. A
+//! panic, an early `return` or a `?` in the caller cannot leak the buffer.
+//!
+//! Two shapes of use are served, because real workloads need both:
+//!
+//! - [`BufferPool::get`]: a *growable* buffer, empty, with room for at least `capacity` bytes, for
+//!   building a message by appending (`extend_from_slice`, `write!`);
+//! - [`BufferPool::get_read`]: a *read* buffer of exactly `len` initialised bytes, to hand to
+//!   [`std::io::Read::read`], which needs a `&mut [u8]`.
+//!
+//! # Stale bytes
+//!
+//! A read buffer is **not** zeroed again each time it is reused: zeroing 64 KiB costs about as much
+//! as allocating a fresh zeroed buffer, which would erase what pooling gains. Its bytes are zeroed
+//! once, when the buffer is created; after that they hold whatever the previous holder left there.
+//! Code that reads past what it filled sees another request's data. This is sound (the bytes are
+//! initialised memory) but it is a confidentiality hazard, exactly as with Go's `sync.Pool` and
+//! .NET's `ArrayPool`: read only what you filled (`&buf[..n]` after `read` returned `n`), and use a
+//! pool that zeroes on return for secrets (Task 4).
+//!
+//! A pool remembers how much of each buffer is initialised by keeping the buffer's length when it
+//! comes back: a `Vec<u8>`'s length is exactly its initialised prefix, so no `unsafe` is needed to
+//! hand those bytes out again.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+/// A pool of byte buffers, shared by many threads.
+///
+/// Implementations hand out [`Pooled`] guards built with [`Pooled::new`] and take buffers back in
+/// [`BufferPool::put`], which the guard calls when it is dropped.
+///
+/// `Send + Sync` is part of the contract: a pool is meant to be shared by every thread of a
+/// server, and it must never hand one buffer to two holders at once.
+pub trait BufferPool: Send + Sync {
+    /// Hands out an empty buffer (`len() == 0`) with `capacity() >= capacity`.
+    ///
+    /// Whatever the previous holder wrote is gone from view: the length is 0.
+    fn get(&self, capacity: usize) -> Pooled<'_, Self>;
+
+    /// Hands out a buffer of exactly `len` initialised bytes, for [`std::io::Read::read`].
+    ///
+    /// The bytes are zero when the buffer is new and otherwise hold what a previous holder left
+    /// (see "Stale bytes" in the module docs): the pool must not zero them again on every reuse.
+    fn get_read(&self, len: usize) -> Pooled<'_, Self>;
+
+    /// Takes a buffer back. The [`Pooled`] guard calls this when it is dropped (never with a
+    /// zero-capacity buffer); you rarely call it yourself.
+    ///
+    /// The pool decides whether to keep the buffer (and where) or to let it go, for example when
+    /// its capacity grew past what the pool is willing to retain.
+    fn put(&self, buffer: Vec<u8>);
+
+    /// What the pool knows about itself. For monitoring only: the grader never trusts these
+    /// figures for a verdict; it counts allocations itself.
+    fn stats(&self) -> PoolStats;
+}
+
+/// Figures a pool reports about itself, for monitoring.
+///
+/// Every field is a count since the pool was created, except `idle`, which is a snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Buffers the pool created because it had none to reuse (Go's `New` calls).
+    pub created: u64,
+    /// Buffers the pool let go of instead of keeping them: oversized ones, ones over its bound,
+    /// and idle ones freed by a collection cycle.
+    pub dropped: u64,
+    /// Idle buffers the pool holds right now, as far as it can see them (a pool with per-thread
+    /// caches may not see other threads' caches).
+    pub idle: usize,
+}
+
+/// A buffer on loan from a pool `P`; it goes back to the pool when this guard is dropped.
+///
+/// Dereferences to the `Vec<u8>`, so everything a `Vec` can do works on the guard:
+/// `buf.extend_from_slice(..)`, `reader.read(&mut buf[..])`, `buf.len()`.
+pub struct Pooled<'pool, P: BufferPool + ?Sized> {
+    pool: &'pool P,
+    buffer: Vec<u8>,
+}
+
+impl<'pool, P: BufferPool + ?Sized> Pooled<'pool, P> {
+    /// Wraps `buffer` so that it is given back to `pool` (through [`BufferPool::put`]) on drop.
+    /// Pools call this in their `get` and `get_read`.
+    #[inline]
+    pub fn new(pool: &'pool P, buffer: Vec<u8>) -> Self {
+        Pooled { pool, buffer }
+    }
+
+    /// Takes the buffer out of the guard for good: it will not go back to the pool. Use it to hand
+    /// the bytes to an owner that outlives the loan. Written `Pooled::detach(guard)` so that it
+    /// cannot be confused with a method of `Vec`.
+    #[inline]
+    pub fn detach(mut guard: Self) -> Vec<u8> {
+        // The guard is left holding an empty `Vec` (no allocation), which its drop skips.
+        std::mem::take(&mut guard.buffer)
+    }
+
+    /// The pool this buffer will go back to.
+    #[inline]
+    pub fn pool(guard: &Self) -> &'pool P {
+        guard.pool
+    }
+}
+
+impl<P: BufferPool + ?Sized> Deref for Pooled<'_, P> {
+    type Target = Vec<u8>;
+
+    #[inline]
+    fn deref(&self) -> &Vec<u8> {
+        &self.buffer
+    }
+}
+
+impl<P: BufferPool + ?Sized> DerefMut for Pooled<'_, P> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+}
+
+impl<P: BufferPool + ?Sized> Drop for Pooled<'_, P> {
+    #[inline]
+    fn drop(&mut self) {
+        // A buffer without an allocation (detached, or replaced by `Vec::new()`) is nothing to
+        // keep, so pools never see one.
+        if self.buffer.capacity() != 0 {
+            self.pool.put(std::mem::take(&mut self.buffer));
+        }
+    }
+}
+
+impl<P: BufferPool + ?Sized> fmt::Debug for Pooled<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pooled")
+            .field("len", &self.buffer.len())
+            .field("capacity", &self.buffer.capacity())
+            .finish_non_exhaustive()
+    }
+}

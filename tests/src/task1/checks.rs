@@ -1,0 +1,598 @@
+//! The graded checks of Task 1, written once for any [`Task1`] implementation.
+//!
+//! Every check proves reuse the way the grader trusts: by allocation identity (the buffer's
+//! address) and by the counting allocator's figures, never by the pool's own stats. Each one names
+//! the broken pool it exists to catch; the grader's own tests keep such a pool as a fixture and
+//! prove it is caught.
+
+use super::{Factory, SyncPoolApi, SyncPoolConfig, Task1};
+use crate::check::{ensure, Check, CheckInfo, Outcome};
+use crate::counting::{count_allocations, ensure_counting};
+use crate::pool::BufferPool;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Task 1's checks, in the order a student meets them.
+pub fn checks<W: Task1>() -> Vec<Check<W>> {
+    vec![
+        Check { info: FACTORY, run: uses_the_factory_for_new_buffers::<W> },
+        Check { info: REUSE, run: reuses_the_same_allocation::<W> },
+        Check { info: RESET, run: resets_buffers_before_reuse::<W> },
+        Check { info: READ_REUSE, run: reuses_read_buffers_without_rezeroing::<W> },
+        Check { info: OVERSIZED, run: drops_oversized_buffers::<W> },
+        Check { info: WARM, run: warming_makes_first_gets_allocation_free::<W> },
+        Check { info: COLLECT_ONE, run: idle_buffers_survive_one_collection::<W> },
+        Check { info: COLLECT_TWO, run: idle_buffers_are_freed_by_two_collections::<W> },
+        Check { info: CROSS_THREAD, run: buffers_returned_on_another_thread_come_back::<W> },
+        Check { info: STRESS, run: many_threads_never_share_a_buffer::<W> },
+    ]
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// The address of a buffer's allocation: two buffers with the same address are the same memory.
+fn address(buffer: &[u8]) -> usize {
+    buffer.as_ptr() as usize
+}
+
+/// A factory that makes buffers of `capacity` bytes and counts its calls.
+fn counting_factory(capacity: usize) -> (Factory, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let factory: Factory = Arc::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Vec::with_capacity(capacity)
+    });
+    (factory, calls)
+}
+
+/// A pool with 4 KiB buffers that keeps buffers up to 1 MiB.
+fn standard_pool<W: Task1>(workshop: &W) -> W::SyncPool {
+    workshop.sync_pool(SyncPoolConfig::with_capacity(4096, MIB))
+}
+
+/// New buffers come from the configured factory, once per buffer the pool did not have.
+pub fn uses_the_factory_for_new_buffers<W: Task1>(workshop: &W) -> Outcome {
+    let (factory, made) = counting_factory(3000);
+    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    let first = pool.get(100);
+    ensure(
+        made.load(Ordering::SeqCst) == 1 && first.capacity() == 3000,
+        || "the first get(100) to call the factory once and hand out its 3000-byte buffer".into(),
+        || {
+            format!(
+                "{} factory call(s) and a buffer of capacity {}",
+                made.load(Ordering::SeqCst),
+                first.capacity()
+            )
+        },
+    )?;
+    // The pool is empty while `first` is held: a second get needs a second factory buffer, grown
+    // to the requested size.
+    let second = pool.get(5000);
+    ensure(
+        made.load(Ordering::SeqCst) == 2 && second.capacity() >= 5000,
+        || "a second get(5000), while the first buffer is held, to call the factory again and \
+            grow its buffer to at least 5000 bytes"
+            .into(),
+        || {
+            format!(
+                "{} factory call(s) in all and a buffer of capacity {}",
+                made.load(Ordering::SeqCst),
+                second.capacity()
+            )
+        },
+    )?;
+    Ok("one factory call per new buffer; the factory's buffer was handed out".into())
+}
+
+/// The second get after a return, on the same thread, is the same allocation and costs no
+/// allocator call, in both shapes.
+pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = standard_pool(workshop);
+    let first = address(&pool.get(1024));
+    let (second, calls) = count_allocations(|| address(&pool.get(1024)));
+    ensure(
+        second == first && calls.allocations == 0,
+        || "get(1024), return, get(1024): the same allocation, 0 allocator calls".into(),
+        || {
+            format!(
+                "{} allocation, {} allocator call(s) for the second get",
+                if second == first { "the same" } else { "a different" },
+                calls.allocations
+            )
+        },
+    )?;
+    let first = address(&pool.get_read(2048));
+    let (second, calls) = count_allocations(|| address(&pool.get_read(2048)));
+    ensure(
+        second == first && calls.allocations == 0,
+        || "get_read(2048), return, get_read(2048): the same allocation, 0 allocator calls".into(),
+        || {
+            format!(
+                "{} allocation, {} allocator call(s) for the second get_read",
+                if second == first { "the same" } else { "a different" },
+                calls.allocations
+            )
+        },
+    )?;
+    Ok("same allocation on the second get and get_read, 0 allocator calls".into())
+}
+
+/// A reused buffer shows nothing of its previous holder: `get` gives an empty buffer with the
+/// capacity asked for, `get_read` exactly the length asked for.
+pub fn resets_buffers_before_reuse<W: Task1>(workshop: &W) -> Outcome {
+    let pool = standard_pool(workshop);
+    pool.get(64).extend_from_slice(&[0x5A; 100]);
+    let reused = pool.get(64);
+    ensure(
+        reused.is_empty() && reused.capacity() >= 64,
+        || "after a holder wrote 100 bytes and returned the buffer, get(64) to give an empty buffer \
+            (len 0) with capacity >= 64"
+            .into(),
+        || format!("len {} and capacity {}", reused.len(), reused.capacity()),
+    )?;
+    drop(reused);
+    pool.get(16).extend_from_slice(&[0x5A; 300]);
+    let read = pool.get_read(16);
+    ensure(
+        read.len() == 16,
+        || "get_read(16) after a holder left 300 bytes in the buffer: exactly 16 bytes".into(),
+        || format!("len {}", read.len()),
+    )?;
+    drop(read);
+    let grown = pool.get(10_000);
+    ensure(
+        grown.is_empty() && grown.capacity() >= 10_000,
+        || "get(10000) when the pool holds only a smaller buffer: an empty buffer with capacity \
+            >= 10000"
+            .into(),
+        || format!("len {} and capacity {}", grown.len(), grown.capacity()),
+    )?;
+    Ok("empty on get, exact length on get_read, grown when asked for more".into())
+}
+
+/// A read buffer is zeroed once, when it is created, and not again on every reuse.
+pub fn reuses_read_buffers_without_rezeroing<W: Task1>(workshop: &W) -> Outcome {
+    let pool = standard_pool(workshop);
+    let mut fresh = pool.get_read(4096);
+    ensure(
+        fresh.len() == 4096 && fresh.iter().all(|&byte| byte == 0),
+        || "a new read buffer of exactly 4096 bytes, all zero".into(),
+        || {
+            format!(
+                "len {}, {} non-zero byte(s)",
+                fresh.len(),
+                fresh.iter().filter(|&&byte| byte != 0).count()
+            )
+        },
+    )?;
+    let first = address(&fresh);
+    fresh.fill(0xA5);
+    drop(fresh);
+    let reused = pool.get_read(4096);
+    ensure(
+        address(&reused) == first,
+        || "the second get_read(4096) to reuse the returned buffer".into(),
+        || "a different allocation (see the check sync-reuse)".into(),
+    )?;
+    let rewritten = reused.iter().filter(|&&byte| byte != 0xA5).count();
+    ensure(
+        rewritten == 0,
+        || "the reused read buffer to still hold the previous holder's bytes (0xA5): its bytes \
+            were initialised already, so the pool must not zero them again"
+            .into(),
+        || format!("{rewritten} of 4096 bytes rewritten: the pool zeroed (or refilled) the buffer"),
+    )?;
+    Ok("zeroed when new; handed out again as it was left, no re-zeroing".into())
+}
+
+/// A buffer that grew past the cap is freed when it comes back; one within the cap is kept.
+pub fn drops_oversized_buffers<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = workshop.sync_pool(SyncPoolConfig::with_capacity(4096, 64 * 1024));
+    let mut big = pool.get(1024);
+    big.resize(MIB, 7);
+    let big_capacity = big.capacity();
+    let (_, calls) = count_allocations(|| drop(big));
+    ensure(
+        calls.bytes_freed >= big_capacity,
+        || {
+            format!(
+                "the buffer that grew to {big_capacity} bytes, past the 64 KiB cap, to be freed \
+                 when it came back"
+            )
+        },
+        || format!("{} bytes freed on its return: the pool kept it", calls.bytes_freed),
+    )?;
+    let mut within = pool.get(1024);
+    within.resize(60 * 1024, 7);
+    let kept = address(&within);
+    drop(within);
+    ensure(
+        address(&pool.get(1024)) == kept,
+        || "a buffer that grew to 60 KiB, within the 64 KiB cap, to be kept and reused".into(),
+        || "a different allocation: the pool let go of a buffer it should keep".into(),
+    )?;
+    Ok(format!("{big_capacity}-byte buffer freed on return; 60 KiB buffer kept"))
+}
+
+/// After `warm(8)`, eight gets held at once allocate nothing.
+pub fn warming_makes_first_gets_allocation_free<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let (factory, made) = counting_factory(4096);
+    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    pool.warm(8);
+    let warmed = made.load(Ordering::SeqCst);
+    ensure(
+        warmed == 8,
+        || "warm(8) to make 8 buffers with the factory".into(),
+        || format!("{warmed} factory call(s)"),
+    )?;
+    let mut held = Vec::with_capacity(8);
+    let (_, calls) = count_allocations(|| {
+        for _ in 0..8 {
+            held.push(pool.get(1024));
+        }
+    });
+    let distinct: HashSet<usize> = held.iter().map(|buffer| address(buffer)).collect();
+    ensure(
+        calls.allocations == 0 && distinct.len() == 8,
+        || "8 gets held at once after warm(8): 8 distinct buffers, 0 allocator calls".into(),
+        || {
+            format!(
+                "{} distinct buffer(s), {} allocator call(s)",
+                distinct.len(),
+                calls.allocations
+            )
+        },
+    )?;
+    Ok("warm(8) made 8 buffers; the next 8 gets made 0 allocator calls".into())
+}
+
+/// An idle buffer survives one collection cycle, and a buffer used between cycles survives the
+/// next one too.
+pub fn idle_buffers_survive_one_collection<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = standard_pool(workshop);
+    let first = address(&pool.get(1024));
+    pool.collect();
+    let (after_one, calls) = count_allocations(|| address(&pool.get(1024)));
+    ensure(
+        after_one == first && calls.allocations == 0,
+        || "a buffer idle through one collect() to be reused (0 allocator calls)".into(),
+        || {
+            format!(
+                "{} allocation, {} allocator call(s): one cycle freed it",
+                if after_one == first { "the same" } else { "a different" },
+                calls.allocations
+            )
+        },
+    )?;
+    pool.collect();
+    let (after_two, calls) = count_allocations(|| address(&pool.get(1024)));
+    ensure(
+        after_two == first && calls.allocations == 0,
+        || "a buffer used between two collect() calls to survive the second one".into(),
+        || {
+            format!(
+                "{} allocation, {} allocator call(s): the pool freed a buffer in steady use",
+                if after_two == first { "the same" } else { "a different" },
+                calls.allocations
+            )
+        },
+    )?;
+    Ok("reused after one cycle, and after a second cycle when used in between".into())
+}
+
+/// Buffers idle through two collection cycles are freed.
+pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let (factory, made) = counting_factory(4096);
+    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    // Four buffers held at once, then all returned: the pool holds four idle buffers.
+    drop([pool.get(1024), pool.get(1024), pool.get(1024), pool.get(1024)]);
+    let before = made.load(Ordering::SeqCst);
+    // A pool may free in collect() itself or at the next get (per-thread caches are often
+    // cleaned by their own thread): both count.
+    let (_, calls) = count_allocations(|| {
+        pool.collect();
+        pool.collect();
+        drop(pool.get(1024));
+    });
+    let new_buffers = made.load(Ordering::SeqCst) - before;
+    ensure(
+        calls.bytes_freed >= 4 * 4096 && new_buffers == 1,
+        || "after two collect() calls with no use in between: the 4 idle buffers (16384 bytes) \
+            freed, and the next get served by a new buffer from the factory"
+            .into(),
+        || {
+            format!(
+                "{} bytes freed and {new_buffers} new buffer(s)",
+                calls.bytes_freed
+            )
+        },
+    )?;
+    Ok(format!("{} bytes freed by two cycles", calls.bytes_freed))
+}
+
+/// A buffer returned on another thread is not lost: once that thread has ended, the pool hands it
+/// out again.
+pub fn buffers_returned_on_another_thread_come_back<W: Task1>(workshop: &W) -> Outcome {
+    let pool = standard_pool(workshop);
+    let buffer = pool.get(1024);
+    let original = address(&buffer);
+    std::thread::scope(|scope| {
+        let returner = scope.spawn(move || drop(buffer));
+        // Joining waits for the thread to end, thread-local destructors included.
+        if let Err(panic) = returner.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    ensure(
+        address(&pool.get(1024)) == original,
+        || "a buffer returned on another thread (which then ended) to come back into use".into(),
+        || "a new allocation: the returned buffer is stranded or lost".into(),
+    )?;
+    Ok("the buffer came back after its returning thread ended".into())
+}
+
+/// Many threads, many rounds: no buffer is ever held by two holders at once, and returned buffers
+/// are reused rather than lost or leaked.
+pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 2_000;
+    const MAX_HELD: usize = 3;
+    // Thread start-up allocates a few things once per process; do it before counting.
+    std::thread::spawn(|| ()).join().ok();
+    let held: Mutex<HashSet<usize>> = Mutex::new(HashSet::with_capacity(4 * THREADS * MAX_HELD));
+    let shared = AtomicUsize::new(0);
+    let corrupted = AtomicUsize::new(0);
+    let (gets, calls) = count_allocations(|| {
+        let pool = workshop.sync_pool(SyncPoolConfig::with_capacity(8192, MIB));
+        let gets = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..THREADS)
+                .map(|thread| {
+                    let (pool, held, shared, corrupted) = (&pool, &held, &shared, &corrupted);
+                    scope.spawn(move || {
+                        stress_worker(thread, ROUNDS, MAX_HELD, pool, held, shared, corrupted)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .sum::<usize>()
+        });
+        drop(pool);
+        gets
+    });
+    let shared = shared.load(Ordering::SeqCst);
+    let corrupted = corrupted.load(Ordering::SeqCst);
+    ensure(
+        shared == 0 && corrupted == 0,
+        || "no buffer handed to two holders at once".into(),
+        || {
+            format!(
+                "{shared} time(s) a buffer already held was handed out again; {corrupted} \
+                 time(s) a holder's bytes were overwritten by another holder"
+            )
+        },
+    )?;
+    // A pool that reuses what comes back needs about as many buffers as are held at once
+    // (THREADS * MAX_HELD = 24); thread start-up adds a few allocations per thread.
+    let allowed = 200;
+    ensure(
+        calls.allocations <= allowed,
+        || format!("{gets} gets by {THREADS} threads served with at most {allowed} allocator calls"),
+        || {
+            format!(
+                "{} allocator calls: returned buffers are being lost instead of reused",
+                calls.allocations
+            )
+        },
+    )?;
+    ensure(
+        calls.net_bytes() < 8192,
+        || "every byte freed once the threads ended and the pool was dropped".into(),
+        || format!("{} bytes still allocated: the pool leaks buffers", calls.net_bytes()),
+    )?;
+    Ok(format!(
+        "{gets} gets by {THREADS} threads: never shared, {} allocator calls, {} bytes left",
+        calls.allocations,
+        calls.net_bytes()
+    ))
+}
+
+/// One stress thread: each round takes 1 to `max_held` buffers, marks each with a pattern of its
+/// own, checks that nobody else holds or writes it, and returns them. Returns how many gets it did.
+fn stress_worker<P: BufferPool>(
+    thread: usize,
+    rounds: usize,
+    max_held: usize,
+    pool: &P,
+    held: &Mutex<HashSet<usize>>,
+    shared: &AtomicUsize,
+    corrupted: &AtomicUsize,
+) -> usize {
+    let mut random = SplitMix64(thread as u64 + 1);
+    let mut buffers = Vec::with_capacity(max_held);
+    let mut gets = 0;
+    for round in 0..rounds {
+        let count = 1 + random.below(max_held);
+        for slot in 0..count {
+            let size = 64 + random.below(8192 - 64);
+            let mut buffer = pool.get(size);
+            gets += 1;
+            if !held.lock().unwrap_or_else(|e| e.into_inner()).insert(address(&buffer)) {
+                shared.fetch_add(1, Ordering::SeqCst);
+            }
+            let mark = (thread * 31 + round * 7 + slot) as u8;
+            buffer.resize(64, mark);
+            buffers.push((buffer, mark));
+        }
+        std::thread::yield_now();
+        for (buffer, mark) in buffers.drain(..) {
+            if buffer.iter().any(|&byte| byte != mark) {
+                corrupted.fetch_add(1, Ordering::SeqCst);
+            }
+            held.lock().unwrap_or_else(|e| e.into_inner()).remove(&address(&buffer));
+        }
+    }
+    gets
+}
+
+/// A small seeded random number generator, so that the stress does the same work every run.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound`.
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}
+
+// The descriptions, kept together so that the list reads like a syllabus.
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// `sync-factory`.
+pub const FACTORY: CheckInfo = CheckInfo {
+    id: "sync-factory",
+    task: 1,
+    title: "new buffers come from the factory (Go's New)",
+    why: "the factory is where a pool's buffers get their size and shape; a pool that ignores it \
+          cannot be configured",
+    hint: "when get finds no idle buffer, call (config.factory)() and grow the result if the \
+           caller asked for more capacity",
+    catches: "a pool that allocates with Vec::with_capacity itself and never calls the factory",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-reuse`.
+pub const REUSE: CheckInfo = CheckInfo {
+    id: "sync-reuse",
+    task: 1,
+    title: "a returned buffer is reused: same allocation, 0 allocator calls",
+    why: "reuse is the whole point of a pool: each get that allocates is the cost pooling exists \
+          to remove",
+    hint: "put must keep the buffer (in the calling thread's cache or the shared store) and get \
+           must look there before calling the factory",
+    catches: "a pool that allocates a fresh buffer on every get and drops every returned one",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-reset`.
+pub const RESET: CheckInfo = CheckInfo {
+    id: "sync-reset",
+    task: 1,
+    title: "buffers are reset before reuse (empty on get, exact length on get_read)",
+    why: "a buffer that still holds the previous request's bytes corrupts the next message and \
+          can leak one user's data to another",
+    hint: "get must clear() the buffer (keeping its capacity) and reserve what was asked; \
+           get_read must truncate or resize it to exactly the length asked",
+    catches: "a pool that hands buffers out exactly as the previous holder left them",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-read-reuse`.
+pub const READ_REUSE: CheckInfo = CheckInfo {
+    id: "sync-read-reuse",
+    task: 1,
+    title: "read buffers are zeroed once, not on every reuse",
+    why: "zeroing a 64 KiB buffer costs about as much as allocating a fresh zeroed one: a pool \
+          that zeroes on every reuse erases its own gain",
+    hint: "keep the buffer's length when it comes back (its bytes stay initialised); get_read \
+           then truncates, or resizes with zeros only past what was initialised",
+    catches: "a pool that calls clear() on return and so re-zeroes every read buffer it hands out",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-oversized`.
+pub const OVERSIZED: CheckInfo = CheckInfo {
+    id: "sync-oversized",
+    task: 1,
+    title: "a buffer that grew past max_retained_capacity is dropped, not kept",
+    why: "one request for a huge buffer must not pin that memory in the pool forever \
+          (golang/go#23199)",
+    hint: "in put, compare the buffer's capacity (not its length) with \
+           config.max_retained_capacity and let it drop when it is larger",
+    catches: "a pool that keeps every buffer, however large it grew",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-warm`.
+pub const WARM: CheckInfo = CheckInfo {
+    id: "sync-warm",
+    task: 1,
+    title: "warm(n) makes the first n gets allocation-free",
+    why: "a warmed pool serves its first burst of traffic without allocating, so the first \
+          requests are as fast as the rest",
+    hint: "warm(n) calls the factory n times and stores every buffer where get will find it \
+           (the shared store: one thread's slot holds one buffer)",
+    catches: "a pool whose warm() does nothing, or keeps only one of the buffers it made",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-collect-one`.
+pub const COLLECT_ONE: CheckInfo = CheckInfo {
+    id: "sync-collect-one",
+    task: 1,
+    title: "an idle buffer survives one collection cycle (victim cache)",
+    why: "a collection that empties the pool at once makes every cycle a cold start: a pool in \
+          steady use would keep allocating after each one",
+    hint: "collect() moves the idle buffers to a victim list and frees the previous victims; get \
+           looks in the victim list before calling the factory",
+    catches: "a pool whose collect() frees every idle buffer at once",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-collect-two`.
+pub const COLLECT_TWO: CheckInfo = CheckInfo {
+    id: "sync-collect-two",
+    task: 1,
+    title: "buffers idle through two collection cycles are freed",
+    why: "an idle pool must give its memory back, or a traffic spike pins memory for the \
+          life of the process",
+    hint: "the second collect() must free the victims of the first, including the buffer in \
+           the calling thread's cache",
+    catches: "a pool whose collect() never frees anything",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-cross-thread`.
+pub const CROSS_THREAD: CheckInfo = CheckInfo {
+    id: "sync-cross-thread",
+    task: 1,
+    title: "a buffer returned on another thread comes back into use",
+    why: "servers hand buffers between threads; a pool that strands them in a dead thread's \
+          cache leaks memory and keeps allocating",
+    hint: "when a thread ends, its cache must give its buffers to the shared store (a \
+           thread_local! value's Drop runs at thread exit)",
+    catches: "a pool with per-thread caches only, which strands buffers when a thread ends",
+    time_limit: SECOND.saturating_mul(10),
+};
+
+/// `sync-stress`.
+pub const STRESS: CheckInfo = CheckInfo {
+    id: "sync-stress",
+    task: 1,
+    title: "8 threads x 2000 rounds: no buffer shared by two holders, none lost or leaked",
+    why: "a buffer handed to two holders at once corrupts both messages, silently, under load",
+    hint: "every path that moves a buffer between threads must go through a lock or an atomic \
+           hand-off; unsafe code that aliases a buffer is the usual culprit",
+    catches: "a pool that hands one allocation to two holders (an unsafe aliasing bug)",
+    time_limit: SECOND.saturating_mul(30),
+};
