@@ -1,0 +1,111 @@
+//! The command line: what the grader was asked to do.
+
+use crate::subject::Subject;
+use anyhow::{bail, Context, Result};
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the selected checks and report.
+    Grade(Selection),
+    /// List the selected checks without running them.
+    List(Selection),
+    /// Explain one check.
+    Hint(String),
+    /// Internal: run one check in this process and print its outcome (the grader runs itself
+    /// this way, once per check, so that a crash fails one check only).
+    RunCheck { subject: Subject, id: String },
+    /// Print the usage.
+    Help,
+}
+
+/// Which implementation and which checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Whose pools are graded.
+    pub subject: Subject,
+    /// Only this task's checks.
+    pub task: Option<u8>,
+    /// Only this check.
+    pub check: Option<String>,
+    /// Print one JSON report instead of text.
+    pub json: bool,
+}
+
+/// The flag the parent passes to a child to run one check.
+pub const RUN_CHECK: &str = "__run-check";
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
+    let mut args = args.into_iter();
+    let mut selection = Selection {
+        subject: Subject::Exercises,
+        task: None,
+        check: None,
+        json: false,
+    };
+    let mut list = false;
+    let mut hint = None;
+    let mut run_check = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" | "help" => return Ok(Command::Help),
+            "--solutions" => selection.subject = Subject::Solutions,
+            "--fixture" => {
+                let name = value(&mut args, "--fixture")?;
+                selection.subject = Subject::fixture(&name)?;
+            }
+            "--task" => {
+                let task = value(&mut args, "--task")?;
+                let number: u8 = task
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=4).contains(n))
+                    .with_context(|| format!("--task takes a task number from 1 to 4, not `{task}`"))?;
+                selection.task = Some(number);
+            }
+            "--check" => selection.check = Some(value(&mut args, "--check")?),
+            "--json" => selection.json = true,
+            "--list" => list = true,
+            "hint" => hint = Some(value(&mut args, "hint")?),
+            RUN_CHECK => run_check = Some(value(&mut args, RUN_CHECK)?),
+            other => bail!("unknown argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    Ok(match (run_check, hint, list) {
+        (Some(id), _, _) => Command::RunCheck {
+            subject: selection.subject,
+            id,
+        },
+        (None, Some(id), _) => Command::Hint(id),
+        (None, None, true) => Command::List(selection),
+        (None, None, false) => Command::Grade(selection),
+    })
+}
+
+fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String> {
+    args.next()
+        .with_context(|| format!("`{flag}` needs a value\n\n{USAGE}"))
+}
+
+/// The usage text.
+pub const USAGE: &str = "\
+Usage: cargo run -p grader -- [OPTIONS]
+       cargo run -p grader -- hint CHECK-ID
+
+Grades the workshop's pools: every check runs in a process of its own, with a time limit.
+
+Options:
+  --solutions      grade the reference solutions instead of your exercises
+  --task N         only the checks of task N (1 to 4)
+  --check ID       only the check ID (e.g. sync-reuse)
+  --list           list the checks without running them
+  --json           print one machine-readable JSON report
+  --fixture NAME   grade one of the grader's broken test pools (for the grader's own tests;
+                   `--fixture list` names them)
+  -h, --help       this text
+
+  hint ID          explain one check: what it proves, why it matters, what to look at
+
+The exit status is 0 only when every selected check passed.
+Colour is used on a terminal, unless NO_COLOR is set.";
