@@ -61,7 +61,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
                     .parse()
                     .ok()
                     .filter(|n| (1..=4).contains(n))
-                    .with_context(|| format!("--task takes a task number from 1 to 4, not `{task}`"))?;
+                    .with_context(|| {
+                        format!("--task takes a task number from 1 to 4, not `{task}`")
+                    })?;
                 selection.task = Some(number);
             }
             "--check" => selection.check = Some(value(&mut args, "--check")?),

@@ -142,7 +142,9 @@ struct Store {
 
 impl FlawedPool {
     fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn create(&self) -> Vec<u8> {
@@ -290,7 +292,11 @@ impl SyncPoolApi for FlawedPool {
                 store.fresh.clear();
                 store.victims.clear();
             }
-            _ => store.victims = std::mem::take(&mut store.fresh),
+            _ => {
+                let store = &mut *store;
+                std::mem::swap(&mut store.fresh, &mut store.victims);
+                store.fresh.clear();
+            }
         }
     }
 }

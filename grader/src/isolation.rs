@@ -23,7 +23,10 @@ pub enum Status {
     /// It ran and found the pool wrong.
     Failed(Failure),
     /// It reached a `todo!()`: the code it needs is not written yet.
-    NotStarted { todo: String, location: Option<String> },
+    NotStarted {
+        todo: String,
+        location: Option<String>,
+    },
     /// It ran past its time limit (a deadlock or an endless loop) and was killed.
     TimedOut { limit: Duration },
     /// It panicked, aborted or was killed by a signal.
@@ -168,7 +171,10 @@ fn classify(exit: ExitStatus, stdout: &str, stderr: &str) -> Status {
                 location: panic.location,
             };
         }
-        let at = panic.location.map(|at| format!(" at {at}")).unwrap_or_default();
+        let at = panic
+            .location
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
         return Status::Crashed {
             detail: format!("panicked{at}: {}", panic.message),
         };

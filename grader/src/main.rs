@@ -70,7 +70,11 @@ fn grade(selection: &Selection) -> Result<ExitCode> {
         );
     }
     let all_passed = results.iter().all(|result| result.status.passed());
-    Ok(if all_passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The tasks and checks a selection names.
@@ -84,13 +88,18 @@ fn select(selection: &Selection) -> Result<(Vec<u8>, Vec<CheckInfo>)> {
         Some(task) => vec![task],
         None => pool_checks::TASKS.iter().map(|task| task.number).collect(),
     };
-    let checks = all.into_iter().filter(|info| tasks.contains(&info.task)).collect();
+    let checks = all
+        .into_iter()
+        .filter(|info| tasks.contains(&info.task))
+        .collect();
     Ok((tasks, checks))
 }
 
 fn find_check(checks: &[CheckInfo], id: &str) -> Result<CheckInfo> {
     match checks.iter().find(|info| info.id == id) {
         Some(info) => Ok(*info),
-        None => bail!("there is no check called `{id}`; `cargo run -p grader -- --list` lists them"),
+        None => {
+            bail!("there is no check called `{id}`; `cargo run -p grader -- --list` lists them")
+        }
     }
 }

@@ -61,19 +61,35 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
         Subject::Exercises => "your exercises".to_string(),
         other => other.name(),
     };
-    let _ = writeln!(out, "{}", style.bold(&format!("Buffer pooling workshop: grading {whose}")));
     let _ = writeln!(
         out,
         "{}",
-        style.dim("Each check runs in a process of its own. Explain one: cargo run -p grader -- hint ID")
+        style.bold(&format!("Buffer pooling workshop: grading {whose}"))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(
+            "Each check runs in a process of its own. Explain one: cargo run -p grader -- hint ID"
+        )
     );
     for task in TASKS.iter().filter(|task| tasks.contains(&task.number)) {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", style.bold(&format!("Task {}: {}", task.number, task.title)));
-        let in_task: Vec<&CheckResult> =
-            results.iter().filter(|result| result.info.task == task.number).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold(&format!("Task {}: {}", task.number, task.title))
+        );
+        let in_task: Vec<&CheckResult> = results
+            .iter()
+            .filter(|result| result.info.task == task.number)
+            .collect();
         if in_task.is_empty() {
-            let _ = writeln!(out, "  {}", style.dim("no checks yet in this version of the workshop"));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.dim("no checks yet in this version of the workshop")
+            );
         }
         for result in in_task {
             let _ = writeln!(
@@ -125,12 +141,18 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
 
 /// "7/10 checks passed" with the other statuses counted.
 pub fn progress(results: &[CheckResult]) -> String {
-    let passed = results.iter().filter(|result| result.status.passed()).count();
+    let passed = results
+        .iter()
+        .filter(|result| result.status.passed())
+        .count();
     let mut line = format!("{passed}/{} checks passed", results.len());
     let others: Vec<String> = ["failed", "not started", "timed out", "crashed"]
         .iter()
         .filter_map(|word| {
-            let count = results.iter().filter(|result| result.status.word() == *word).count();
+            let count = results
+                .iter()
+                .filter(|result| result.status.word() == *word)
+                .count();
             (count > 0).then(|| format!("{count} {word}"))
         })
         .collect();
@@ -172,7 +194,13 @@ fn explain_failure(out: &mut String, subject: Subject, result: &CheckResult, sty
 
 fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style: Style) {
     let info = &result.info;
-    let _ = writeln!(out, "{} {}: {}", style.bold("Next:"), style.bold(info.id), info.title);
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        style.bold("Next:"),
+        style.bold(info.id),
+        info.title
+    );
     if let Status::NotStarted { todo, location } = &result.status {
         let at = location.as_deref().unwrap_or("your code");
         let _ = writeln!(out, "  it stops at the todo!() at {at}: {todo}");
@@ -194,7 +222,11 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
     let _ = writeln!(out, "  hint:     {}", info.hint);
     let _ = writeln!(out, "  catches:  {}", info.catches);
     let _ = writeln!(out, "  edit:     {}", subject.file_for_task(info.task));
-    let _ = writeln!(out, "  run it:   cargo run -p grader -- --check {}", info.id);
+    let _ = writeln!(
+        out,
+        "  run it:   cargo run -p grader -- --check {}",
+        info.id
+    );
     out
 }
 
@@ -202,7 +234,11 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
 pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
     let mut out = String::new();
     for task in TASKS.iter().filter(|task| tasks.contains(&task.number)) {
-        let _ = writeln!(out, "Task {}: {} ({})", task.number, task.title, task.summary);
+        let _ = writeln!(
+            out,
+            "Task {}: {} ({})",
+            task.number, task.title, task.summary
+        );
         let in_task: Vec<&CheckInfo> = checks.iter().filter(|c| c.task == task.number).collect();
         if in_task.is_empty() {
             let _ = writeln!(out, "  no checks yet in this version of the workshop");

@@ -24,7 +24,10 @@ impl Subject {
             Some(flaw) => Ok(Subject::Fixture(*flaw)),
             None => {
                 let names: Vec<&str> = Flaw::ALL.iter().map(|flaw| flaw.name()).collect();
-                bail!("no fixture called `{name}`; the fixtures are: {}", names.join(", "))
+                bail!(
+                    "no fixture called `{name}`; the fixtures are: {}",
+                    names.join(", ")
+                )
             }
         }
     }

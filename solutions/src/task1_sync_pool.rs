@@ -120,7 +120,9 @@ impl Shared {
     /// The shared store. A panic while it was locked cannot leave it inconsistent (every update
     /// is a single push, pop or swap), so a poisoned lock is used as it is.
     fn lock_store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Puts a buffer in the shared store.
@@ -186,11 +188,12 @@ impl SyncPoolApi for SyncPool {
         let freed = {
             let mut store = self.shared.lock_store();
             let store = &mut *store;
-            // Last cycle's victims were not taken since: free them. This cycle's idle buffers
-            // become the victims.
-            let freed = std::mem::replace(&mut store.victims, std::mem::take(&mut store.fresh));
+            // This cycle's idle buffers become the victims; last cycle's victims, not taken since,
+            // end up in `fresh` and are drained out to be freed. Swapping keeps both lists'
+            // storage, so the next returns do not regrow them.
+            std::mem::swap(&mut store.fresh, &mut store.victims);
             self.shared.cycle.fetch_add(1, Ordering::Relaxed);
-            freed
+            store.fresh.drain(..).collect::<Vec<_>>()
         };
         // Freed outside the lock: a `free` of many large buffers can take a while.
         let mut count = freed.len();

@@ -24,22 +24,21 @@ pub struct AllocatorCalls {
     pub allocations: usize,
     /// Calls that gave memory back: `dealloc`.
     pub frees: usize,
-    /// Bytes obtained, reallocations included.
+    /// Bytes obtained (a realloc that grows a block counts its growth).
     pub bytes_allocated: usize,
-    /// Bytes given back.
+    /// Bytes given back (a realloc that shrinks a block counts its shrinkage).
     pub bytes_freed: usize,
 }
 
 impl AllocatorCalls {
     fn from_stats(stats: Stats) -> Self {
-        // A realloc both frees and allocates; stats_alloc records its size change separately.
-        let grown = stats.bytes_reallocated.max(0).unsigned_abs();
-        let shrunk = stats.bytes_reallocated.min(0).unsigned_abs();
+        // stats_alloc already adds a realloc's growth to `bytes_allocated` (and its shrinkage to
+        // `bytes_deallocated`); a realloc counts here as one more call that obtained memory.
         AllocatorCalls {
             allocations: stats.allocations + stats.reallocations,
             frees: stats.deallocations,
-            bytes_allocated: stats.bytes_allocated + grown,
-            bytes_freed: stats.bytes_deallocated + shrunk,
+            bytes_allocated: stats.bytes_allocated,
+            bytes_freed: stats.bytes_deallocated,
         }
     }
 

@@ -17,16 +17,46 @@ use std::time::Duration;
 /// Task 1's checks, in the order a student meets them.
 pub fn checks<W: Task1>() -> Vec<Check<W>> {
     vec![
-        Check { info: FACTORY, run: uses_the_factory_for_new_buffers::<W> },
-        Check { info: REUSE, run: reuses_the_same_allocation::<W> },
-        Check { info: RESET, run: resets_buffers_before_reuse::<W> },
-        Check { info: READ_REUSE, run: reuses_read_buffers_without_rezeroing::<W> },
-        Check { info: OVERSIZED, run: drops_oversized_buffers::<W> },
-        Check { info: WARM, run: warming_makes_first_gets_allocation_free::<W> },
-        Check { info: COLLECT_ONE, run: idle_buffers_survive_one_collection::<W> },
-        Check { info: COLLECT_TWO, run: idle_buffers_are_freed_by_two_collections::<W> },
-        Check { info: CROSS_THREAD, run: buffers_returned_on_another_thread_come_back::<W> },
-        Check { info: STRESS, run: many_threads_never_share_a_buffer::<W> },
+        Check {
+            info: FACTORY,
+            run: uses_the_factory_for_new_buffers::<W>,
+        },
+        Check {
+            info: REUSE,
+            run: reuses_the_same_allocation::<W>,
+        },
+        Check {
+            info: RESET,
+            run: resets_buffers_before_reuse::<W>,
+        },
+        Check {
+            info: READ_REUSE,
+            run: reuses_read_buffers_without_rezeroing::<W>,
+        },
+        Check {
+            info: OVERSIZED,
+            run: drops_oversized_buffers::<W>,
+        },
+        Check {
+            info: WARM,
+            run: warming_makes_first_gets_allocation_free::<W>,
+        },
+        Check {
+            info: COLLECT_ONE,
+            run: idle_buffers_survive_one_collection::<W>,
+        },
+        Check {
+            info: COLLECT_TWO,
+            run: idle_buffers_are_freed_by_two_collections::<W>,
+        },
+        Check {
+            info: CROSS_THREAD,
+            run: buffers_returned_on_another_thread_come_back::<W>,
+        },
+        Check {
+            info: STRESS,
+            run: many_threads_never_share_a_buffer::<W>,
+        },
     ]
 }
 
@@ -56,7 +86,10 @@ fn standard_pool<W: Task1>(workshop: &W) -> W::SyncPool {
 /// New buffers come from the configured factory, once per buffer the pool did not have.
 pub fn uses_the_factory_for_new_buffers<W: Task1>(workshop: &W) -> Outcome {
     let (factory, made) = counting_factory(3000);
-    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
     let first = pool.get(100);
     ensure(
         made.load(Ordering::SeqCst) == 1 && first.capacity() == 3000,
@@ -74,9 +107,11 @@ pub fn uses_the_factory_for_new_buffers<W: Task1>(workshop: &W) -> Outcome {
     let second = pool.get(5000);
     ensure(
         made.load(Ordering::SeqCst) == 2 && second.capacity() >= 5000,
-        || "a second get(5000), while the first buffer is held, to call the factory again and \
+        || {
+            "a second get(5000), while the first buffer is held, to call the factory again and \
             grow its buffer to at least 5000 bytes"
-            .into(),
+                .into()
+        },
         || {
             format!(
                 "{} factory call(s) in all and a buffer of capacity {}",
@@ -101,7 +136,11 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
         || {
             format!(
                 "{} allocation, {} allocator call(s) for the second get",
-                if second == first { "the same" } else { "a different" },
+                if second == first {
+                    "the same"
+                } else {
+                    "a different"
+                },
                 calls.allocations
             )
         },
@@ -114,7 +153,11 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
         || {
             format!(
                 "{} allocation, {} allocator call(s) for the second get_read",
-                if second == first { "the same" } else { "a different" },
+                if second == first {
+                    "the same"
+                } else {
+                    "a different"
+                },
                 calls.allocations
             )
         },
@@ -130,9 +173,11 @@ pub fn resets_buffers_before_reuse<W: Task1>(workshop: &W) -> Outcome {
     let reused = pool.get(64);
     ensure(
         reused.is_empty() && reused.capacity() >= 64,
-        || "after a holder wrote 100 bytes and returned the buffer, get(64) to give an empty buffer \
+        || {
+            "after a holder wrote 100 bytes and returned the buffer, get(64) to give an empty buffer \
             (len 0) with capacity >= 64"
-            .into(),
+            .into()
+        },
         || format!("len {} and capacity {}", reused.len(), reused.capacity()),
     )?;
     drop(reused);
@@ -147,9 +192,11 @@ pub fn resets_buffers_before_reuse<W: Task1>(workshop: &W) -> Outcome {
     let grown = pool.get(10_000);
     ensure(
         grown.is_empty() && grown.capacity() >= 10_000,
-        || "get(10000) when the pool holds only a smaller buffer: an empty buffer with capacity \
+        || {
+            "get(10000) when the pool holds only a smaller buffer: an empty buffer with capacity \
             >= 10000"
-            .into(),
+                .into()
+        },
         || format!("len {} and capacity {}", grown.len(), grown.capacity()),
     )?;
     Ok("empty on get, exact length on get_read, grown when asked for more".into())
@@ -182,9 +229,11 @@ pub fn reuses_read_buffers_without_rezeroing<W: Task1>(workshop: &W) -> Outcome 
     let rewritten = reused.iter().filter(|&&byte| byte != 0xA5).count();
     ensure(
         rewritten == 0,
-        || "the reused read buffer to still hold the previous holder's bytes (0xA5): its bytes \
+        || {
+            "the reused read buffer to still hold the previous holder's bytes (0xA5): its bytes \
             were initialised already, so the pool must not zero them again"
-            .into(),
+                .into()
+        },
         || format!("{rewritten} of 4096 bytes rewritten: the pool zeroed (or refilled) the buffer"),
     )?;
     Ok("zeroed when new; handed out again as it was left, no re-zeroing".into())
@@ -206,7 +255,12 @@ pub fn drops_oversized_buffers<W: Task1>(workshop: &W) -> Outcome {
                  when it came back"
             )
         },
-        || format!("{} bytes freed on its return: the pool kept it", calls.bytes_freed),
+        || {
+            format!(
+                "{} bytes freed on its return: the pool kept it",
+                calls.bytes_freed
+            )
+        },
     )?;
     let mut within = pool.get(1024);
     within.resize(60 * 1024, 7);
@@ -217,14 +271,19 @@ pub fn drops_oversized_buffers<W: Task1>(workshop: &W) -> Outcome {
         || "a buffer that grew to 60 KiB, within the 64 KiB cap, to be kept and reused".into(),
         || "a different allocation: the pool let go of a buffer it should keep".into(),
     )?;
-    Ok(format!("{big_capacity}-byte buffer freed on return; 60 KiB buffer kept"))
+    Ok(format!(
+        "{big_capacity}-byte buffer freed on return; 60 KiB buffer kept"
+    ))
 }
 
 /// After `warm(8)`, eight gets held at once allocate nothing.
 pub fn warming_makes_first_gets_allocation_free<W: Task1>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let (factory, made) = counting_factory(4096);
-    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
     pool.warm(8);
     let warmed = made.load(Ordering::SeqCst);
     ensure(
@@ -256,35 +315,41 @@ pub fn warming_makes_first_gets_allocation_free<W: Task1>(workshop: &W) -> Outco
 /// An idle buffer survives one collection cycle, and a buffer used between cycles survives the
 /// next one too.
 pub fn idle_buffers_survive_one_collection<W: Task1>(workshop: &W) -> Outcome {
-    ensure_counting()?;
-    let pool = standard_pool(workshop);
+    let (factory, made) = counting_factory(4096);
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
     let first = address(&pool.get(1024));
-    pool.collect();
-    let (after_one, calls) = count_allocations(|| address(&pool.get(1024)));
-    ensure(
-        after_one == first && calls.allocations == 0,
-        || "a buffer idle through one collect() to be reused (0 allocator calls)".into(),
-        || {
-            format!(
-                "{} allocation, {} allocator call(s): one cycle freed it",
-                if after_one == first { "the same" } else { "a different" },
-                calls.allocations
-            )
-        },
-    )?;
-    pool.collect();
-    let (after_two, calls) = count_allocations(|| address(&pool.get(1024)));
-    ensure(
-        after_two == first && calls.allocations == 0,
-        || "a buffer used between two collect() calls to survive the second one".into(),
-        || {
-            format!(
-                "{} allocation, {} allocator call(s): the pool freed a buffer in steady use",
-                if after_two == first { "the same" } else { "a different" },
-                calls.allocations
-            )
-        },
-    )?;
+    // Survival is judged by the buffer's address and the factory's calls, not by the allocator:
+    // the pool's own bookkeeping (a `Vec` of idle buffers regrowing) may allocate a little.
+    for (cycles, expected) in [
+        (1, "a buffer idle through one collect() to be reused"),
+        (
+            2,
+            "a buffer used between two collect() calls to survive the second one",
+        ),
+    ] {
+        pool.collect();
+        let before = made.load(Ordering::SeqCst);
+        let again = address(&pool.get(1024));
+        let new_buffers = made.load(Ordering::SeqCst) - before;
+        ensure(
+            again == first && new_buffers == 0,
+            || format!("{expected} (the same allocation, no factory call)"),
+            || {
+                format!(
+                    "{} allocation and {new_buffers} factory call(s) after {cycles} cycle(s): \
+                     the collection freed a buffer it should have kept",
+                    if again == first {
+                        "the same"
+                    } else {
+                        "a different"
+                    },
+                )
+            },
+        )?;
+    }
     Ok("reused after one cycle, and after a second cycle when used in between".into())
 }
 
@@ -292,9 +357,17 @@ pub fn idle_buffers_survive_one_collection<W: Task1>(workshop: &W) -> Outcome {
 pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let (factory, made) = counting_factory(4096);
-    let pool = workshop.sync_pool(SyncPoolConfig { factory, max_retained_capacity: MIB });
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
     // Four buffers held at once, then all returned: the pool holds four idle buffers.
-    drop([pool.get(1024), pool.get(1024), pool.get(1024), pool.get(1024)]);
+    drop([
+        pool.get(1024),
+        pool.get(1024),
+        pool.get(1024),
+        pool.get(1024),
+    ]);
     let before = made.load(Ordering::SeqCst);
     // A pool may free in collect() itself or at the next get (per-thread caches are often
     // cleaned by their own thread): both count.
@@ -306,9 +379,11 @@ pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outc
     let new_buffers = made.load(Ordering::SeqCst) - before;
     ensure(
         calls.bytes_freed >= 4 * 4096 && new_buffers == 1,
-        || "after two collect() calls with no use in between: the 4 idle buffers (16384 bytes) \
+        || {
+            "after two collect() calls with no use in between: the 4 idle buffers (16384 bytes) \
             freed, and the next get served by a new buffer from the factory"
-            .into(),
+                .into()
+        },
         || {
             format!(
                 "{} bytes freed and {new_buffers} new buffer(s)",
@@ -365,7 +440,11 @@ pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
                 .collect();
             workers
                 .into_iter()
-                .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .sum::<usize>()
         });
         drop(pool);
@@ -388,7 +467,11 @@ pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
     let allowed = 200;
     ensure(
         calls.allocations <= allowed,
-        || format!("{gets} gets by {THREADS} threads served with at most {allowed} allocator calls"),
+        || {
+            format!(
+                "{gets} gets by {THREADS} threads served with at most {allowed} allocator calls"
+            )
+        },
         || {
             format!(
                 "{} allocator calls: returned buffers are being lost instead of reused",
@@ -399,7 +482,12 @@ pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
     ensure(
         calls.net_bytes() < 8192,
         || "every byte freed once the threads ended and the pool was dropped".into(),
-        || format!("{} bytes still allocated: the pool leaks buffers", calls.net_bytes()),
+        || {
+            format!(
+                "{} bytes still allocated: the pool leaks buffers",
+                calls.net_bytes()
+            )
+        },
     )?;
     Ok(format!(
         "{gets} gets by {THREADS} threads: never shared, {} allocator calls, {} bytes left",
@@ -428,7 +516,11 @@ fn stress_worker<P: BufferPool>(
             let size = 64 + random.below(8192 - 64);
             let mut buffer = pool.get(size);
             gets += 1;
-            if !held.lock().unwrap_or_else(|e| e.into_inner()).insert(address(&buffer)) {
+            if !held
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(address(&buffer))
+            {
                 shared.fetch_add(1, Ordering::SeqCst);
             }
             let mark = (thread * 31 + round * 7 + slot) as u8;
@@ -440,7 +532,9 @@ fn stress_worker<P: BufferPool>(
             if buffer.iter().any(|&byte| byte != mark) {
                 corrupted.fetch_add(1, Ordering::SeqCst);
             }
-            held.lock().unwrap_or_else(|e| e.into_inner()).remove(&address(&buffer));
+            held.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&address(&buffer));
         }
     }
     gets
@@ -478,7 +572,7 @@ pub const FACTORY: CheckInfo = CheckInfo {
     hint: "when get finds no idle buffer, call (config.factory)() and grow the result if the \
            caller asked for more capacity",
     catches: "a pool that allocates with Vec::with_capacity itself and never calls the factory",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-reuse`.
@@ -491,7 +585,7 @@ pub const REUSE: CheckInfo = CheckInfo {
     hint: "put must keep the buffer (in the calling thread's cache or the shared store) and get \
            must look there before calling the factory",
     catches: "a pool that allocates a fresh buffer on every get and drops every returned one",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-reset`.
@@ -504,7 +598,7 @@ pub const RESET: CheckInfo = CheckInfo {
     hint: "get must clear() the buffer (keeping its capacity) and reserve what was asked; \
            get_read must truncate or resize it to exactly the length asked",
     catches: "a pool that hands buffers out exactly as the previous holder left them",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-read-reuse`.
@@ -517,7 +611,7 @@ pub const READ_REUSE: CheckInfo = CheckInfo {
     hint: "keep the buffer's length when it comes back (its bytes stay initialised); get_read \
            then truncates, or resizes with zeros only past what was initialised",
     catches: "a pool that calls clear() on return and so re-zeroes every read buffer it hands out",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-oversized`.
@@ -530,7 +624,7 @@ pub const OVERSIZED: CheckInfo = CheckInfo {
     hint: "in put, compare the buffer's capacity (not its length) with \
            config.max_retained_capacity and let it drop when it is larger",
     catches: "a pool that keeps every buffer, however large it grew",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-warm`.
@@ -543,7 +637,7 @@ pub const WARM: CheckInfo = CheckInfo {
     hint: "warm(n) calls the factory n times and stores every buffer where get will find it \
            (the shared store: one thread's slot holds one buffer)",
     catches: "a pool whose warm() does nothing, or keeps only one of the buffers it made",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-collect-one`.
@@ -556,7 +650,7 @@ pub const COLLECT_ONE: CheckInfo = CheckInfo {
     hint: "collect() moves the idle buffers to a victim list and frees the previous victims; get \
            looks in the victim list before calling the factory",
     catches: "a pool whose collect() frees every idle buffer at once",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-collect-two`.
@@ -569,7 +663,7 @@ pub const COLLECT_TWO: CheckInfo = CheckInfo {
     hint: "the second collect() must free the victims of the first, including the buffer in \
            the calling thread's cache",
     catches: "a pool whose collect() never frees anything",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-cross-thread`.
@@ -582,7 +676,7 @@ pub const CROSS_THREAD: CheckInfo = CheckInfo {
     hint: "when a thread ends, its cache must give its buffers to the shared store (a \
            thread_local! value's Drop runs at thread exit)",
     catches: "a pool with per-thread caches only, which strands buffers when a thread ends",
-    time_limit: SECOND.saturating_mul(10),
+    time_limit: SECOND.saturating_mul(5),
 };
 
 /// `sync-stress`.

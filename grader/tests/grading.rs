@@ -1,0 +1,123 @@
+//! The grader against the reference solutions and against the untouched stubs.
+
+mod common;
+
+use common::{every_check_id, grade_json, grader, statuses};
+
+#[test]
+fn every_check_passes_on_the_solutions() {
+    let (report, code) = grade_json(&["--solutions"]);
+    let statuses = statuses(&report);
+    assert_eq!(statuses.len(), every_check_id().len(), "every check ran");
+    for (id, status) in &statuses {
+        assert_eq!(status, "passed", "check {id} on the solutions:\n{report:#}");
+    }
+    assert_eq!(report["all_passed"], true);
+    assert_eq!(code, Some(0), "exit status 0 when every check passed");
+}
+
+#[test]
+fn every_check_is_not_started_on_the_stubs() {
+    let (report, code) = grade_json(&[]);
+    let statuses = statuses(&report);
+    assert_eq!(statuses.len(), every_check_id().len(), "every check ran");
+    for (id, status) in &statuses {
+        assert_eq!(
+            status, "not started",
+            "check {id} on the stubs:\n{report:#}"
+        );
+    }
+    assert_eq!(code, Some(1), "exit status 1 when a check did not pass");
+}
+
+#[test]
+fn the_stubs_report_reads_as_a_student_sees_it() {
+    let output = grader(&[]);
+    let text = String::from_utf8(output.stdout).expect("the report is UTF-8");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour codes when NO_COLOR is set or not on a terminal"
+    );
+    insta::assert_snapshot!("stubs_report", text);
+}
+
+#[test]
+fn the_solutions_report_lists_measured_evidence() {
+    let output = grader(&["--solutions", "--task", "1"]);
+    let text = String::from_utf8(output.stdout).expect("the report is UTF-8");
+    // Only the figures that vary from run to run are masked; the rest must stay as they are.
+    let volatile = vec![
+        (
+            r"\d+ allocator calls, -?\d+ bytes left",
+            "[N] allocator calls, [N] bytes left",
+        ),
+        (r"\d+ bytes freed", "[N] bytes freed"),
+    ];
+    insta::with_settings!({filters => volatile}, {
+        insta::assert_snapshot!("solutions_report", text);
+    });
+}
+
+#[test]
+fn the_json_report_has_a_stable_shape() {
+    let (report, _) = grade_json(&["--check", "sync-reuse"]);
+    insta::assert_json_snapshot!("stub_json_report", report, {
+        ".tasks[].checks[].seconds" => "[seconds]",
+    });
+    let (report, _) = grade_json(&["--solutions", "--check", "sync-reuse"]);
+    insta::assert_json_snapshot!("solutions_json_report", report, {
+        ".tasks[].checks[].seconds" => "[seconds]",
+    });
+}
+
+#[test]
+fn a_task_or_a_check_can_be_selected() {
+    let (report, code) = grade_json(&["--solutions", "--task", "2"]);
+    assert_eq!(report["total"], 0, "task 2 has no checks yet");
+    assert_eq!(code, Some(0));
+    let (report, _) = grade_json(&["--solutions", "--check", "sync-warm"]);
+    assert_eq!(
+        statuses(&report),
+        vec![("sync-warm".to_string(), "passed".to_string())]
+    );
+}
+
+#[test]
+fn list_and_hint_explain_the_checks() {
+    let list = grader(&["--list"]);
+    assert!(list.status.success());
+    insta::assert_snapshot!("list", String::from_utf8_lossy(&list.stdout));
+    let hint = grader(&["hint", "sync-oversized"]);
+    assert!(hint.status.success());
+    insta::assert_snapshot!("hint", String::from_utf8_lossy(&hint.stdout));
+}
+
+#[test]
+fn bad_arguments_get_a_clear_error() {
+    for (args, message) in [
+        (&["--frobnicate"][..], "unknown argument `--frobnicate`"),
+        (
+            &["--check", "no-such-check"][..],
+            "there is no check called `no-such-check`",
+        ),
+        (
+            &["--task", "9"][..],
+            "--task takes a task number from 1 to 4, not `9`",
+        ),
+        (&["--task"][..], "`--task` needs a value"),
+        (&["--fixture", "nope"][..], "no fixture called `nope`"),
+        (&["hint", "nope"][..], "there is no check called `nope`"),
+    ] {
+        let output = grader(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?} exits with status 2"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(message),
+            "{args:?}: expected {message:?} in {stderr:?}"
+        );
+    }
+}
