@@ -26,12 +26,41 @@ fn get_return(c: &mut Criterion) {
             let buffer = pool.get_read(black_box(SIZE));
             black_box(buffer.as_ptr());
         });
+        bench(&mut group, "thread_local_boxed_stack", threads, || {
+            let buffer = boxed_stack::get(black_box(SIZE));
+            black_box(buffer.as_ptr());
+            boxed_stack::put(buffer);
+        });
         bench(&mut group, "no_pool_malloc_free", threads, || {
             let buffer: Vec<u8> = Vec::with_capacity(black_box(SIZE));
             black_box(buffer.as_ptr());
         });
     }
     group.finish();
+}
+
+/// The simplest per-thread pool there is, for scale: one global thread-local stack of boxed
+/// buffers, no per-pool lookup, no collection, no cap, no guard. A pool with all of Task 1's
+/// features should cost about as much.
+mod boxed_stack {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static STACK: RefCell<Vec<Box<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn get(capacity: usize) -> Box<Vec<u8>> {
+        let mut buffer = STACK
+            .with(|stack| stack.borrow_mut().pop())
+            .unwrap_or_else(|| Box::new(Vec::with_capacity(capacity)));
+        buffer.clear();
+        buffer.reserve(capacity);
+        buffer
+    }
+
+    pub fn put(buffer: Box<Vec<u8>>) {
+        STACK.with(|stack| stack.borrow_mut().push(buffer));
+    }
 }
 
 /// Benchmarks `round_trip` on `threads` threads at once; the figure is the time per round trip

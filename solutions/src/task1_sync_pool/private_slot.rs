@@ -1,8 +1,8 @@
 //! The per-thread tier of [`SyncPool`](super::SyncPool): one buffer per thread and pool, reached
 //! without a lock or an atomic read-modify-write (Go's per-P `private` field).
 //!
-//! `thread_local!` is per thread, not per pool, so each thread keeps a short list of slots, one
-//! per pool it has returned a buffer to, told apart by the pool's id. When the thread ends, its
+//! `thread_local!` is per thread, not per pool, so each thread keeps a slot per pool it has
+//! returned a buffer to, told apart by the pool's id. When the thread ends, its
 //! slots give their buffers to their pools' shared stores (if the pool still lives).
 
 use super::Shared;
@@ -11,9 +11,70 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 thread_local! {
-    /// This thread's slots. A thread rarely uses more than one or two pools, so a linear search
-    /// beats any map here.
-    static SLOTS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+    static SLOTS: RefCell<Slots> = const { RefCell::new(Slots::new()) };
+}
+
+/// This thread's slots: the most recently used one inline, so that the common case (one pool
+/// per thread) is one comparison away, and the others in a list. A thread rarely uses more than
+/// one or two pools, so a linear search beats any map for the rest.
+struct Slots {
+    hot: Slot,
+    others: Vec<Slot>,
+}
+
+impl Slots {
+    const fn new() -> Self {
+        Slots {
+            hot: Slot::EMPTY,
+            others: Vec::new(),
+        }
+    }
+
+    /// The slot for pool `pool_id`, if this thread has one.
+    #[inline]
+    fn find(&mut self, pool_id: u64) -> Option<&mut Slot> {
+        if self.hot.pool_id == pool_id {
+            return Some(&mut self.hot);
+        }
+        self.others.iter_mut().find(|slot| slot.pool_id == pool_id)
+    }
+
+    /// The slot for `shared`'s pool, made the hot one (and created if this thread had none).
+    #[inline]
+    fn find_or_add(&mut self, shared: &Arc<Shared>) -> &mut Slot {
+        if self.hot.pool_id != shared.id {
+            self.make_hot(shared);
+        }
+        &mut self.hot
+    }
+
+    #[cold]
+    fn make_hot(&mut self, shared: &Arc<Shared>) {
+        // Prune slots of pools that were dropped (their buffers are freed with them).
+        self.others.retain(|slot| slot.home.strong_count() > 0);
+        let slot = match self.others.iter().position(|slot| slot.pool_id == shared.id) {
+            Some(index) => self.others.swap_remove(index),
+            None => Slot {
+                pool_id: shared.id,
+                home: Arc::downgrade(shared),
+                buffer: None,
+                stamp: 0,
+            },
+        };
+        let previous = std::mem::replace(&mut self.hot, slot);
+        if previous.pool_id != Slot::EMPTY.pool_id {
+            self.others.push(previous);
+        }
+    }
+
+    /// Removes the slot for pool `pool_id`, if any.
+    fn remove(&mut self, pool_id: u64) -> Option<Slot> {
+        if self.hot.pool_id == pool_id {
+            return Some(std::mem::replace(&mut self.hot, Slot::EMPTY));
+        }
+        let index = self.others.iter().position(|slot| slot.pool_id == pool_id)?;
+        Some(self.others.swap_remove(index))
+    }
 }
 
 struct Slot {
@@ -22,6 +83,16 @@ struct Slot {
     buffer: Option<Vec<u8>>,
     /// The collection cycle in which `buffer` came back.
     stamp: u64,
+}
+
+impl Slot {
+    /// No pool's slot (pool ids count up from 0 and never reach `u64::MAX`).
+    const EMPTY: Slot = Slot {
+        pool_id: u64::MAX,
+        home: Weak::new(),
+        buffer: None,
+        stamp: 0,
+    };
 }
 
 impl Drop for Slot {
@@ -48,7 +119,7 @@ pub(super) fn take(shared: &Shared) -> Option<Vec<u8>> {
             // A failed borrow means re-entry (a buffer dropped from inside a slot's own drop):
             // fall back to the shared store rather than panic.
             let mut slots = slots.try_borrow_mut().ok()?;
-            let slot = slots.iter_mut().find(|slot| slot.pool_id == shared.id)?;
+            let slot = slots.find(shared.id)?;
             let buffer = slot.buffer.take()?;
             if idle_through_two_cycles(slot.stamp, shared.cycle.load(Ordering::Relaxed)) {
                 shared.count_dropped(1);
@@ -71,11 +142,7 @@ pub(super) fn put(shared: &Arc<Shared>, buffer: Vec<u8>) -> Result<(), Vec<u8>> 
         let Ok(mut slots) = slots.try_borrow_mut() else {
             return;
         };
-        let index = match slots.iter().position(|slot| slot.pool_id == shared.id) {
-            Some(index) => index,
-            None => add_slot(&mut slots, shared),
-        };
-        let slot = &mut slots[index];
+        let slot = slots.find_or_add(shared);
         if slot.buffer.is_none() {
             slot.buffer = buffer.take();
             slot.stamp = shared.cycle.load(Ordering::Relaxed);
@@ -85,19 +152,6 @@ pub(super) fn put(shared: &Arc<Shared>, buffer: Vec<u8>) -> Result<(), Vec<u8>> 
         None => Ok(()),
         Some(buffer) => Err(buffer),
     }
-}
-
-/// Adds a slot for `shared`'s pool, first pruning slots of pools that were dropped.
-#[cold]
-fn add_slot(slots: &mut Vec<Slot>, shared: &Arc<Shared>) -> usize {
-    slots.retain(|slot| slot.home.strong_count() > 0);
-    slots.push(Slot {
-        pool_id: shared.id,
-        home: Arc::downgrade(shared),
-        buffer: None,
-        stamp: 0,
-    });
-    slots.len() - 1
 }
 
 /// How many buffers (0 or 1) this thread's slot for `shared`'s pool holds.
@@ -123,8 +177,7 @@ pub(super) fn free_if_idle(shared: &Shared) -> usize {
 pub(super) fn forget(shared: &Shared) {
     let _ = SLOTS.try_with(|slots| {
         if let Ok(mut slots) = slots.try_borrow_mut() {
-            if let Some(index) = slots.iter().position(|slot| slot.pool_id == shared.id) {
-                let mut slot = slots.swap_remove(index);
+            if let Some(mut slot) = slots.remove(shared.id) {
                 // Freed here rather than handed to a store that is about to go.
                 slot.buffer = None;
             }
@@ -137,10 +190,7 @@ fn with_slot<T>(shared: &Shared, action: impl FnOnce(&mut Slot) -> T) -> Option<
     SLOTS
         .try_with(|slots| {
             let mut slots = slots.try_borrow_mut().ok()?;
-            slots
-                .iter_mut()
-                .find(|slot| slot.pool_id == shared.id)
-                .map(action)
+            slots.find(shared.id).map(action)
         })
         .ok()
         .flatten()
