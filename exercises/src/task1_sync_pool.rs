@@ -22,7 +22,7 @@
 //!    (`sync-oversized`).
 //! 5. **Per-thread caching in front of a shared store**: the common case (a thread takes a buffer
 //!    and gives it back) must take no lock. Keep one buffer per thread in a `thread_local!` slot
-//!    and the rest in a `Mutex<Vec<Vec<u8>>>`. A `thread_local!` is per thread, not per pool, so
+//!    and the rest in a `Mutex<Vec<Box<Vec<u8>>>>`. A `thread_local!` is per thread, not per pool, so
 //!    give each pool an id and keep a small list of `(pool id, buffer)` slots per thread. When a
 //!    thread ends, its slot's `Drop` must hand the buffer to the shared store, or it is stranded
 //!    (`sync-cross-thread`).
@@ -38,7 +38,12 @@
 //!    two holders (`sync-stress`). If you write no `unsafe`, the compiler proves most of this
 //!    for you.
 //!
-//! Suggested order: `new`, `get`, `put` with a `Mutex<Vec<Vec<u8>>>` only (most checks turn
+//! Buffers travel boxed, as `Box<Vec<u8>>`: `Pooled::new(self, buffer)` takes one and `put`
+//! receives one. Box each buffer once, when the factory makes it (`Box::new((self.config.factory)())`),
+//! and keep it boxed in your store: moving an 8-byte pointer in and out of a slot is much cheaper
+//! than moving a 24-byte `Vec` header (the contract's docs, `pool_checks::pool`, say why).
+//!
+//! Suggested order: `new`, `get`, `put` with a `Mutex<Vec<Box<Vec<u8>>>>` only (most checks turn
 //! green), then `get_read`, the cap, `warm`, `collect`, and last the thread slots.
 //!
 //! What the checks cannot see: whether your common case really takes no lock. The reference's
@@ -66,7 +71,7 @@ impl BufferPool for SyncPool {
     /// An empty buffer (`len() == 0`) with `capacity() >= capacity`: the calling thread's slot
     /// first, then the shared store, then the victims, and the factory last.
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        todo!("hand out an empty buffer with capacity >= {capacity}, wrapped in Pooled::new(self, buffer)")
+        todo!("hand out an empty buffer with capacity >= {capacity}: Pooled::new(self, buffer)")
     }
 
     /// A buffer of exactly `len` initialised bytes, not zeroed again if it was used before.
@@ -76,7 +81,7 @@ impl BufferPool for SyncPool {
 
     /// Called by the guard when it is dropped: keep `buffer` (keeping its length) unless it grew
     /// past `max_retained_capacity`.
-    fn put(&self, buffer: Vec<u8>) {
+    fn put(&self, buffer: Box<Vec<u8>>) {
         todo!(
             "take back a buffer of capacity {} (max retained: {})",
             buffer.capacity(),

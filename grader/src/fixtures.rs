@@ -130,10 +130,10 @@ pub struct FlawedPool {
 
 #[derive(Default)]
 struct Store {
-    fresh: Vec<Vec<u8>>,
-    victims: Vec<Vec<u8>>,
+    fresh: Vec<Box<Vec<u8>>>,
+    victims: Vec<Box<Vec<u8>>>,
     /// `StrandsOtherThreads`: buffers by the thread that returned them.
-    per_thread: HashMap<ThreadId, Vec<Vec<u8>>>,
+    per_thread: HashMap<ThreadId, Vec<Box<Vec<u8>>>>,
     /// `AliasesBuffers`: buffers out on loan, by address: (capacity, holders).
     on_loan: HashMap<usize, (usize, usize)>,
     /// `AliasesBuffers`: gets so far.
@@ -147,14 +147,14 @@ impl FlawedPool {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn create(&self) -> Vec<u8> {
+    fn create(&self) -> Box<Vec<u8>> {
         if self.flaw == Flaw::IgnoresFactory {
-            return Vec::new();
+            return Box::default();
         }
-        (self.config.factory)()
+        Box::new((self.config.factory)())
     }
 
-    fn take(&self) -> Vec<u8> {
+    fn take(&self) -> Box<Vec<u8>> {
         let taken = {
             let mut store = self.lock();
             match self.flaw {
@@ -170,7 +170,7 @@ impl FlawedPool {
     }
 
     /// `AliasesBuffers`: every 16th get, a second `Vec` over a buffer someone still holds.
-    fn alias_of_a_held_buffer(&self) -> Option<Vec<u8>> {
+    fn alias_of_a_held_buffer(&self) -> Option<Box<Vec<u8>>> {
         let mut store = self.lock();
         store.gets += 1;
         if store.gets % 16 != 0 {
@@ -182,10 +182,12 @@ impl FlawedPool {
         // to catch (unsafe code that hands one allocation to two holders), and runs only in an
         // isolated check process started by the grader's own tests. `put` forgets all but the
         // last returned copy, so the memory is freed once.
-        Some(unsafe { Vec::from_raw_parts(address as *mut u8, 0, loan.0) })
+        Some(Box::new(unsafe {
+            Vec::from_raw_parts(address as *mut u8, 0, loan.0)
+        }))
     }
 
-    fn lend(&self, buffer: Vec<u8>) -> Pooled<'_, Self> {
+    fn lend(&self, buffer: Box<Vec<u8>>) -> Pooled<'_, Self> {
         if self.flaw == Flaw::AliasesBuffers {
             let address = buffer.as_ptr() as usize;
             self.lock().on_loan.insert(address, (buffer.capacity(), 1));
@@ -230,7 +232,7 @@ impl BufferPool for FlawedPool {
         self.lend(buffer)
     }
 
-    fn put(&self, buffer: Vec<u8>) {
+    fn put(&self, buffer: Box<Vec<u8>>) {
         let oversized = buffer.capacity() > self.config.max_retained_capacity;
         if oversized && self.flaw == Flaw::OverflowsStack {
             std::hint::black_box(recurse(0));
@@ -277,7 +279,7 @@ impl SyncPoolApi for FlawedPool {
                 let _second = self.lock();
             }
             _ => {
-                let buffers: Vec<Vec<u8>> = (0..count).map(|_| self.create()).collect();
+                let buffers: Vec<Box<Vec<u8>>> = (0..count).map(|_| self.create()).collect();
                 self.lock().fresh.extend(buffers);
             }
         }

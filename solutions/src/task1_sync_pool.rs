@@ -35,6 +35,13 @@
 //! A returned buffer keeps its bytes and its length: a `Vec<u8>`'s length is exactly its
 //! initialised prefix, which `get_read` hands out again without zeroing it (see the contract's
 //! "Stale bytes"). `get` clears it, so a growable buffer always starts empty.
+//!
+//! # Speed
+//!
+//! A get+return on the private-slot path costs a few nanoseconds: one thread-local access, a
+//! borrow flag, a comparison of pool ids, and a pointer moved in and out (buffers live boxed, see
+//! the contract). `cargo bench -p solutions --bench sync_pool` compares it with malloc+free and
+//! with the simplest thread-local stack.
 
 mod private_slot;
 
@@ -68,9 +75,9 @@ struct Shared {
 #[derive(Default)]
 struct Store {
     /// Buffers returned since the last cycle.
-    fresh: Vec<Vec<u8>>,
+    fresh: Vec<Box<Vec<u8>>>,
     /// Buffers that were idle when the last cycle ran: freed by the next one.
-    victims: Vec<Vec<u8>>,
+    victims: Vec<Box<Vec<u8>>>,
 }
 
 impl SyncPool {
@@ -93,7 +100,7 @@ impl SyncPool {
 
     /// Takes a buffer from the first tier that has one, or makes one.
     #[inline]
-    fn take(&self) -> Vec<u8> {
+    fn take(&self) -> Box<Vec<u8>> {
         if let Some(buffer) = private_slot::take(&self.shared) {
             return buffer;
         }
@@ -101,7 +108,7 @@ impl SyncPool {
     }
 
     #[cold]
-    fn take_slow(&self) -> Vec<u8> {
+    fn take_slow(&self) -> Box<Vec<u8>> {
         let from_store = {
             let mut store = self.shared.lock_store();
             store.fresh.pop().or_else(|| store.victims.pop())
@@ -111,10 +118,11 @@ impl SyncPool {
 }
 
 impl Shared {
-    /// Calls the factory, counting it.
-    fn create(&self) -> Vec<u8> {
+    /// Calls the factory, counting it. The buffer is boxed once, here, for its whole life in
+    /// the pool (see the contract's "Why the buffers are boxed").
+    fn create(&self) -> Box<Vec<u8>> {
         self.created.fetch_add(1, Ordering::Relaxed);
-        (self.factory)()
+        Box::new((self.factory)())
     }
 
     /// The shared store. A panic while it was locked cannot leave it inconsistent (every update
@@ -126,7 +134,7 @@ impl Shared {
     }
 
     /// Puts a buffer in the shared store.
-    fn store(&self, buffer: Vec<u8>) {
+    fn store(&self, buffer: Box<Vec<u8>>) {
         self.lock_store().fresh.push(buffer);
     }
 
@@ -156,7 +164,7 @@ impl BufferPool for SyncPool {
     }
 
     #[inline]
-    fn put(&self, buffer: Vec<u8>) {
+    fn put(&self, buffer: Box<Vec<u8>>) {
         if buffer.capacity() > self.shared.max_retained_capacity {
             // Keeping it would pin its memory for as long as the pool lives.
             self.shared.count_dropped(1);
@@ -180,7 +188,7 @@ impl BufferPool for SyncPool {
 impl SyncPoolApi for SyncPool {
     fn warm(&self, count: usize) {
         // Made before locking, so that the factory never runs under the lock.
-        let buffers: Vec<Vec<u8>> = (0..count).map(|_| self.shared.create()).collect();
+        let buffers: Vec<Box<Vec<u8>>> = (0..count).map(|_| self.shared.create()).collect();
         self.shared.lock_store().fresh.extend(buffers);
     }
 

@@ -52,7 +52,11 @@ impl Slots {
     fn make_hot(&mut self, shared: &Arc<Shared>) {
         // Prune slots of pools that were dropped (their buffers are freed with them).
         self.others.retain(|slot| slot.home.strong_count() > 0);
-        let slot = match self.others.iter().position(|slot| slot.pool_id == shared.id) {
+        let slot = match self
+            .others
+            .iter()
+            .position(|slot| slot.pool_id == shared.id)
+        {
             Some(index) => self.others.swap_remove(index),
             None => Slot {
                 pool_id: shared.id,
@@ -72,7 +76,10 @@ impl Slots {
         if self.hot.pool_id == pool_id {
             return Some(std::mem::replace(&mut self.hot, Slot::EMPTY));
         }
-        let index = self.others.iter().position(|slot| slot.pool_id == pool_id)?;
+        let index = self
+            .others
+            .iter()
+            .position(|slot| slot.pool_id == pool_id)?;
         Some(self.others.swap_remove(index))
     }
 }
@@ -80,7 +87,7 @@ impl Slots {
 struct Slot {
     pool_id: u64,
     home: Weak<Shared>,
-    buffer: Option<Vec<u8>>,
+    buffer: Option<Box<Vec<u8>>>,
     /// The collection cycle in which `buffer` came back.
     stamp: u64,
 }
@@ -113,7 +120,7 @@ fn idle_through_two_cycles(stamp: u64, cycle: u64) -> bool {
 /// Takes the buffer from this thread's slot for `shared`'s pool, if there is one and it is not
 /// due to be freed (then it is freed here, and `None` sends the caller to the shared store).
 #[inline]
-pub(super) fn take(shared: &Shared) -> Option<Vec<u8>> {
+pub(super) fn take(shared: &Shared) -> Option<Box<Vec<u8>>> {
     SLOTS
         .try_with(|slots| {
             // A failed borrow means re-entry (a buffer dropped from inside a slot's own drop):
@@ -134,7 +141,7 @@ pub(super) fn take(shared: &Shared) -> Option<Vec<u8>> {
 /// Puts `buffer` in this thread's slot for `shared`'s pool, or gives it back if the slot is
 /// taken (or this thread's storage is being torn down) so that the caller stores it elsewhere.
 #[inline]
-pub(super) fn put(shared: &Arc<Shared>, buffer: Vec<u8>) -> Result<(), Vec<u8>> {
+pub(super) fn put(shared: &Arc<Shared>, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
     // Held outside the closure: if the thread-local is gone, the closure never runs and the
     // buffer must not be dropped with it.
     let mut buffer = Some(buffer);
