@@ -17,6 +17,8 @@ pub enum Command {
     RunCheck { subject: Subject, id: String },
     /// Print the usage.
     Help,
+    /// Name the grader's broken test pools.
+    ListFixtures,
 }
 
 /// Which implementation and which checks.
@@ -53,6 +55,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             "--solutions" => selection.subject = Subject::Solutions,
             "--fixture" => {
                 let name = value(&mut args, "--fixture")?;
+                if name == "list" {
+                    return Ok(Command::ListFixtures);
+                }
                 selection.subject = Subject::fixture(&name)?;
             }
             "--task" => {

@@ -72,6 +72,39 @@ impl Flaw {
         Flaw::OverflowsStack,
     ];
 
+    /// What is wrong with it, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Flaw::None => "No mistake: the control that passes everything.",
+            Flaw::IgnoresFactory => {
+                "New buffers come from `Vec::new()`, not from the configured factory."
+            }
+            Flaw::NeverReuses => "Every get allocates; every returned buffer is dropped.",
+            Flaw::NeverResets => "Buffers are handed out as the previous holder left them.",
+            Flaw::ZeroesReadBuffers => "`get_read` zeroes the whole buffer again on every reuse.",
+            Flaw::KeepsOversized => "Buffers are kept however large they grew.",
+            Flaw::WarmDoesNothing => "`warm` does nothing.",
+            Flaw::CollectFreesAtOnce => {
+                "`collect` frees every idle buffer at once: no victim cache."
+            }
+            Flaw::CollectNeverFrees => "`collect` frees nothing.",
+            Flaw::StrandsOtherThreads => {
+                "Buffers are cached per thread only, so one returned on another thread is stranded."
+            }
+            Flaw::LeaksOnDrop => "Dropping the pool leaks its buffers.",
+            Flaw::AliasesBuffers => {
+                "Now and then hands out a buffer that another holder still holds (an `unsafe` bug)."
+            }
+            Flaw::Deadlocks => "`warm` locks the store twice and never returns.",
+            Flaw::LoopsForever => "`get` spins forever when asked for 10000 bytes or more.",
+            Flaw::Panics => "`collect` panics.",
+            Flaw::Aborts => "`get_read` aborts the process.",
+            Flaw::OverflowsStack => {
+                "Returning an oversized buffer recurses until the stack overflows."
+            }
+        }
+    }
+
     /// Its name on the command line (`--fixture NAME`).
     pub fn name(self) -> &'static str {
         match self {

@@ -39,6 +39,12 @@ fn run() -> Result<ExitCode> {
             println!("{}", cli::USAGE);
             Ok(ExitCode::SUCCESS)
         }
+        Command::ListFixtures => {
+            for flaw in fixtures::Flaw::ALL {
+                println!("{:<22} {}", flaw.name(), flaw.description());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Hint(id) => {
             let subject = subject::Subject::Exercises;
             let info = find_check(&subject.checks(), &id)?;

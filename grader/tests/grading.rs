@@ -121,3 +121,13 @@ fn bad_arguments_get_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn the_fixtures_can_be_listed() {
+    let output = grader(&["--fixture", "list"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for name in ["sound", "never-reuses", "aliases-buffers", "deadlocks"] {
+        assert!(text.contains(name), "{name} listed in {text}");
+    }
+}

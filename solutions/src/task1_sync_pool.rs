@@ -226,3 +226,91 @@ impl std::fmt::Debug for SyncPool {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> SyncPool {
+        SyncPool::new(SyncPoolConfig::with_capacity(1024, 64 * 1024))
+    }
+
+    #[test]
+    fn stats_count_created_dropped_and_idle() {
+        let pool = pool();
+        pool.warm(3);
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 3,
+                dropped: 0,
+                idle: 3
+            }
+        );
+        let mut big = pool.get(10);
+        big.reserve(128 * 1024);
+        drop(big);
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 3,
+                dropped: 1,
+                idle: 2
+            }
+        );
+        pool.collect();
+        pool.collect();
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 3,
+                dropped: 3,
+                idle: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_second_buffer_returned_on_a_thread_goes_to_the_shared_store() {
+        let pool = pool();
+        let (first, second) = (pool.get(10), pool.get(10));
+        drop(first);
+        drop(second);
+        // One in this thread's slot, one in the shared store: both visible, both reused.
+        assert_eq!(pool.stats().idle, 2);
+        let _held = (pool.get(10), pool.get(10));
+        assert_eq!(pool.stats().created, 2);
+    }
+
+    #[test]
+    fn a_thread_that_outlives_the_pool_frees_its_slot_quietly() {
+        use std::sync::Barrier;
+        let ready = Arc::new(Barrier::new(2));
+        let go = Arc::new(Barrier::new(2));
+        let pool = Arc::new(pool());
+        let worker = {
+            let (pool, ready, go) = (Arc::clone(&pool), Arc::clone(&ready), Arc::clone(&go));
+            std::thread::spawn(move || {
+                drop(pool.get(10)); // now in this thread's slot
+                drop(pool);
+                ready.wait();
+                go.wait(); // meanwhile the last handle to the pool is dropped
+            })
+        };
+        ready.wait();
+        drop(pool);
+        go.wait();
+        // The thread ends after its pool: its slot's buffer is freed, and nothing panics.
+        worker.join().expect("the worker thread ends cleanly");
+    }
+
+    #[test]
+    fn two_pools_on_one_thread_keep_their_buffers_apart() {
+        let (a, b) = (pool(), pool());
+        let a_address = a.get(10).as_ptr();
+        let b_address = b.get(10).as_ptr();
+        assert_eq!(a.get(10).as_ptr(), a_address);
+        assert_eq!(b.get(10).as_ptr(), b_address);
+        assert_ne!(a_address, b_address);
+    }
+}
