@@ -1,131 +1,256 @@
 //! Broken pools that prove the checks can fail. The grader's own tests grade each one and assert
-//! that the check it targets does not pass (`grader/tests/fixtures.rs`).
+//! that the check it targets does not pass (`grader/tests/fixtures.rs`); anyone can watch one
+//! with `cargo run -p grader -- --fixture NAME`.
 //!
-//! Every fixture is the same simple, correct pool (a `Mutex` around a store and a victim list)
-//! with one [`Flaw`] switched on, so that the flaw, and nothing else, is what the check catches.
-//! `Flaw::None` is that pool without a flaw: it must pass every check.
+//! Each fixture is a correct pool with one [`Flaw`] switched on, so that the flaw, and nothing
+//! else, is what a check catches: for Task 1 a simple `sync.Pool` of our own
+//! ([`flawed_sync_pool`]), for Task 2 the reference pools behind a wrapper ([`flawed_wrapper`]).
+//! A flaw that does not apply to a pool leaves it sound. `Flaw::None` is the control: it must
+//! pass every check.
 
-use pool_checks::task1::{SyncPoolApi, SyncPoolConfig, Task1};
-use pool_checks::{BufferPool, PoolStats, Pooled};
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
-use std::thread::ThreadId;
+mod flawed_sync_pool;
+mod flawed_wrapper;
+
+use flawed_sync_pool::FlawedPool;
+use flawed_wrapper::Flawed;
+use pool_checks::task1::{SyncPoolConfig, Task1};
+use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use pool_checks::ConfigError;
+use solutions::{AdaptivePool, FixedPool, SizeClassPool};
 
 /// One mistake a student's pool can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flaw {
-    /// No mistake: the control that passes everything.
+    /// No mistake: the control.
     None,
-    /// New buffers come from `Vec::new()`, not from the configured factory.
+    /// Task 1: new buffers do not come from the factory.
     IgnoresFactory,
     /// Every get allocates; every returned buffer is dropped.
     NeverReuses,
     /// Buffers are handed out as the previous holder left them.
     NeverResets,
-    /// `get_read` zeroes the whole buffer again on every reuse.
+    /// Task 1: `get_read` zeroes the whole buffer on every reuse.
     ZeroesReadBuffers,
-    /// Buffers are kept however large they grew.
+    /// Buffers above the pool's limit are kept anyway.
     KeepsOversized,
-    /// `warm` does nothing.
+    /// Task 1: `warm` does nothing.
     WarmDoesNothing,
-    /// `collect` frees every idle buffer at once: no victim cache.
+    /// Task 1: `collect` frees every idle buffer at once.
     CollectFreesAtOnce,
-    /// `collect` frees nothing.
+    /// Task 1: `collect` frees nothing.
     CollectNeverFrees,
-    /// Buffers are cached per thread only, so one returned on another thread is stranded.
+    /// Task 1: buffers returned on another thread are stranded.
     StrandsOtherThreads,
     /// Dropping the pool leaks its buffers.
     LeaksOnDrop,
-    /// Now and then hands out a buffer that another holder still holds (an `unsafe` bug).
+    /// Now and then a held buffer is handed to a second holder.
     AliasesBuffers,
-    /// `warm` locks the store twice and never returns.
+    /// Task 2: constructors accept configurations that break the rules.
+    AcceptsBadConfigs,
+    /// Task 2: the fixed pool ignores `preallocate`.
+    IgnoresPreallocate,
+    /// Task 2: the fixed and size-class pools keep every returned buffer.
+    Unbounded,
+    /// Task 2: `return_detached` accepts buffers of any size.
+    AcceptsAnySize,
+    /// Task 2: a power-of-two request is served from the next class up.
+    OffByOneClasses,
+    /// Task 2: returned buffers go to one list and serve any class.
+    OneListForAllClasses,
+    /// Task 2: a buffer that grew or shrank goes back to the class it came from.
+    RemembersOrigin,
+    /// Task 2: `waste()` reports no waste.
+    MiscountsWaste,
+    /// Task 2: every second returned buffer is dropped.
+    LosesHalfItsReturns,
+    /// Task 2: the adaptive pool never recalibrates.
+    NeverRecalibrates,
+    /// Task 2: `trim` ignores the recent peak.
+    TrimIgnoresPeak,
+    /// Task 2: the adaptive pool drops every buffer above 64 KiB.
+    CapsRetainedAt64KiB,
+    /// Task 1: `warm` deadlocks.
     Deadlocks,
-    /// `get` spins forever when asked for 10000 bytes or more.
+    /// Task 1: `get` spins forever on large requests.
     LoopsForever,
-    /// `collect` panics.
+    /// Task 1: `collect` panics.
     Panics,
-    /// `get_read` aborts the process.
+    /// Task 1: `get_read` aborts the process.
     Aborts,
-    /// Returning an oversized buffer recurses until the stack overflows.
+    /// Task 1: returning an oversized buffer overflows the stack.
     OverflowsStack,
 }
 
-impl Flaw {
-    /// Every fixture.
-    pub const ALL: [Flaw; 17] = [
+/// Every fixture: its flaw, its name on the command line, and what is wrong with it.
+const FIXTURES: [(Flaw, &str, &str); 29] = [
+    (
         Flaw::None,
+        "sound",
+        "no flaw: the control, which passes every check",
+    ),
+    (
         Flaw::IgnoresFactory,
+        "ignores-factory",
+        "new buffers come from Vec::new(), not the factory",
+    ),
+    (
         Flaw::NeverReuses,
+        "never-reuses",
+        "every get allocates; every returned buffer is dropped",
+    ),
+    (
         Flaw::NeverResets,
+        "never-resets",
+        "buffers are handed out as the previous holder left them",
+    ),
+    (
         Flaw::ZeroesReadBuffers,
+        "zeroes-read-buffers",
+        "get_read zeroes the whole buffer on every reuse",
+    ),
+    (
         Flaw::KeepsOversized,
+        "keeps-oversized",
+        "buffers above the pool's limit are kept anyway",
+    ),
+    (
         Flaw::WarmDoesNothing,
+        "warm-does-nothing",
+        "warm() does nothing",
+    ),
+    (
         Flaw::CollectFreesAtOnce,
+        "collect-frees-at-once",
+        "collect() frees every idle buffer at once",
+    ),
+    (
         Flaw::CollectNeverFrees,
+        "collect-never-frees",
+        "collect() frees nothing",
+    ),
+    (
         Flaw::StrandsOtherThreads,
+        "strands-other-threads",
+        "buffers returned on another thread are stranded",
+    ),
+    (
         Flaw::LeaksOnDrop,
+        "leaks-on-drop",
+        "dropping the pool leaks its buffers",
+    ),
+    (
         Flaw::AliasesBuffers,
+        "aliases-buffers",
+        "now and then a held buffer is handed to a second holder (unsafe)",
+    ),
+    (
+        Flaw::AcceptsBadConfigs,
+        "accepts-bad-configs",
+        "constructors accept configurations that break the rules",
+    ),
+    (
+        Flaw::IgnoresPreallocate,
+        "ignores-preallocate",
+        "the fixed pool ignores preallocate",
+    ),
+    (
+        Flaw::Unbounded,
+        "unbounded",
+        "the fixed and size-class pools keep every returned buffer",
+    ),
+    (
+        Flaw::AcceptsAnySize,
+        "accepts-any-size",
+        "return_detached accepts buffers of any size",
+    ),
+    (
+        Flaw::OffByOneClasses,
+        "off-by-one-classes",
+        "a power-of-two request is served from the next class up",
+    ),
+    (
+        Flaw::OneListForAllClasses,
+        "one-list-for-all-classes",
+        "returned buffers go to one list and serve any class",
+    ),
+    (
+        Flaw::RemembersOrigin,
+        "remembers-origin",
+        "a buffer that grew or shrank goes back to its old class",
+    ),
+    (
+        Flaw::MiscountsWaste,
+        "miscounts-waste",
+        "waste() reports no waste",
+    ),
+    (
+        Flaw::LosesHalfItsReturns,
+        "loses-half-its-returns",
+        "every second returned buffer is dropped",
+    ),
+    (
+        Flaw::NeverRecalibrates,
+        "never-recalibrates",
+        "the adaptive pool never learns from its requests",
+    ),
+    (
+        Flaw::TrimIgnoresPeak,
+        "trim-ignores-peak",
+        "trim() shrinks to the floor, ignoring the recent peak",
+    ),
+    (
+        Flaw::CapsRetainedAt64KiB,
+        "caps-retained-at-64kib",
+        "the adaptive pool drops every buffer above 64 KiB",
+    ),
+    (
         Flaw::Deadlocks,
+        "deadlocks",
+        "warm() locks the store twice and never returns",
+    ),
+    (
         Flaw::LoopsForever,
-        Flaw::Panics,
-        Flaw::Aborts,
+        "loops-forever",
+        "get spins forever when asked for 10000 bytes or more",
+    ),
+    (Flaw::Panics, "panics", "collect() panics"),
+    (Flaw::Aborts, "aborts", "get_read aborts the process"),
+    (
         Flaw::OverflowsStack,
-    ];
+        "overflows-stack",
+        "returning an oversized buffer recurses until the stack overflows",
+    ),
+];
 
-    /// What is wrong with it, in one line.
-    pub fn description(self) -> &'static str {
-        match self {
-            Flaw::None => "No mistake: the control that passes everything.",
-            Flaw::IgnoresFactory => {
-                "New buffers come from `Vec::new()`, not from the configured factory."
-            }
-            Flaw::NeverReuses => "Every get allocates; every returned buffer is dropped.",
-            Flaw::NeverResets => "Buffers are handed out as the previous holder left them.",
-            Flaw::ZeroesReadBuffers => "`get_read` zeroes the whole buffer again on every reuse.",
-            Flaw::KeepsOversized => "Buffers are kept however large they grew.",
-            Flaw::WarmDoesNothing => "`warm` does nothing.",
-            Flaw::CollectFreesAtOnce => {
-                "`collect` frees every idle buffer at once: no victim cache."
-            }
-            Flaw::CollectNeverFrees => "`collect` frees nothing.",
-            Flaw::StrandsOtherThreads => {
-                "Buffers are cached per thread only, so one returned on another thread is stranded."
-            }
-            Flaw::LeaksOnDrop => "Dropping the pool leaks its buffers.",
-            Flaw::AliasesBuffers => {
-                "Now and then hands out a buffer that another holder still holds (an `unsafe` bug)."
-            }
-            Flaw::Deadlocks => "`warm` locks the store twice and never returns.",
-            Flaw::LoopsForever => "`get` spins forever when asked for 10000 bytes or more.",
-            Flaw::Panics => "`collect` panics.",
-            Flaw::Aborts => "`get_read` aborts the process.",
-            Flaw::OverflowsStack => {
-                "Returning an oversized buffer recurses until the stack overflows."
-            }
-        }
+impl Flaw {
+    /// Every flaw, in the order of the table.
+    pub fn all() -> impl Iterator<Item = Flaw> {
+        FIXTURES.iter().map(|(flaw, ..)| *flaw)
+    }
+
+    /// The flaw called `name` on the command line.
+    pub fn named(name: &str) -> Option<Flaw> {
+        FIXTURES
+            .iter()
+            .find(|(_, fixture, _)| *fixture == name)
+            .map(|(flaw, ..)| *flaw)
+    }
+
+    fn entry(self) -> &'static (Flaw, &'static str, &'static str) {
+        FIXTURES
+            .iter()
+            .find(|(flaw, ..)| *flaw == self)
+            .expect("every flaw is in the FIXTURES table")
     }
 
     /// Its name on the command line (`--fixture NAME`).
     pub fn name(self) -> &'static str {
-        match self {
-            Flaw::None => "sound",
-            Flaw::IgnoresFactory => "ignores-factory",
-            Flaw::NeverReuses => "never-reuses",
-            Flaw::NeverResets => "never-resets",
-            Flaw::ZeroesReadBuffers => "zeroes-read-buffers",
-            Flaw::KeepsOversized => "keeps-oversized",
-            Flaw::WarmDoesNothing => "warm-does-nothing",
-            Flaw::CollectFreesAtOnce => "collect-frees-at-once",
-            Flaw::CollectNeverFrees => "collect-never-frees",
-            Flaw::StrandsOtherThreads => "strands-other-threads",
-            Flaw::LeaksOnDrop => "leaks-on-drop",
-            Flaw::AliasesBuffers => "aliases-buffers",
-            Flaw::Deadlocks => "deadlocks",
-            Flaw::LoopsForever => "loops-forever",
-            Flaw::Panics => "panics",
-            Flaw::Aborts => "aborts",
-            Flaw::OverflowsStack => "overflows-stack",
-        }
+        self.entry().1
+    }
+
+    /// What is wrong with it, in one line.
+    pub fn description(self) -> &'static str {
+        self.entry().2
     }
 }
 
@@ -142,212 +267,81 @@ impl Workshop {
     }
 }
 
+/// What `AcceptsBadConfigs` builds instead of refusing: the nearest configuration that works.
+const LARGE: usize = 1 << 16;
+
 impl Task1 for Workshop {
     type SyncPool = FlawedPool;
 
     fn sync_pool(&self, config: SyncPoolConfig) -> FlawedPool {
-        FlawedPool {
-            flaw: self.flaw,
-            config,
-            store: Mutex::new(Store::default()),
-        }
+        FlawedPool::new(self.flaw, config)
     }
 }
 
-/// A simple correct pool, with one flaw switched on.
-pub struct FlawedPool {
-    flaw: Flaw,
-    config: SyncPoolConfig,
-    store: Mutex<Store>,
-}
+impl Task2 for Workshop {
+    type FixedPool = Flawed<FixedPool>;
+    type SizeClassPool = Flawed<SizeClassPool>;
+    type AdaptivePool = Flawed<AdaptivePool>;
 
-#[derive(Default)]
-struct Store {
-    fresh: Vec<Box<Vec<u8>>>,
-    victims: Vec<Box<Vec<u8>>>,
-    /// `StrandsOtherThreads`: buffers by the thread that returned them.
-    per_thread: HashMap<ThreadId, Vec<Box<Vec<u8>>>>,
-    /// `AliasesBuffers`: buffers out on loan, by address: (capacity, holders).
-    on_loan: HashMap<usize, (usize, usize)>,
-    /// `AliasesBuffers`: gets so far.
-    gets: u64,
-}
-
-impl FlawedPool {
-    fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn create(&self) -> Box<Vec<u8>> {
-        if self.flaw == Flaw::IgnoresFactory {
-            return Box::default();
-        }
-        Box::new((self.config.factory)())
-    }
-
-    fn take(&self) -> Box<Vec<u8>> {
-        let taken = {
-            let mut store = self.lock();
-            match self.flaw {
-                Flaw::NeverReuses => None,
-                Flaw::StrandsOtherThreads => store
-                    .per_thread
-                    .get_mut(&std::thread::current().id())
-                    .and_then(Vec::pop),
-                _ => store.fresh.pop().or_else(|| store.victims.pop()),
-            }
+    fn fixed_pool(&self, config: FixedPoolConfig) -> Result<Self::FixedPool, ConfigError> {
+        let config = match self.flaw {
+            Flaw::AcceptsBadConfigs => FixedPoolConfig {
+                buffer_size: config.buffer_size.max(1),
+                max_pooled: config.max_pooled.max(config.preallocate).max(1),
+                ..config
+            },
+            Flaw::IgnoresPreallocate => FixedPoolConfig {
+                preallocate: 0,
+                ..config
+            },
+            Flaw::Unbounded => FixedPoolConfig {
+                max_pooled: LARGE,
+                ..config
+            },
+            _ => config,
         };
-        taken.unwrap_or_else(|| self.create())
+        let pool = FixedPool::new(config)?;
+        Ok(Flawed::new(self.flaw, pool, config.buffer_size))
     }
 
-    /// `AliasesBuffers`: every 16th get, a second `Vec` over a buffer someone still holds.
-    fn alias_of_a_held_buffer(&self) -> Option<Box<Vec<u8>>> {
-        let mut store = self.lock();
-        store.gets += 1;
-        if store.gets % 16 != 0 {
-            return None;
-        }
-        let (&address, loan) = store.on_loan.iter_mut().next()?;
-        loan.1 += 1;
-        // SAFETY: none; this is deliberately unsound. It reproduces the bug `sync-stress` exists
-        // to catch (unsafe code that hands one allocation to two holders), and runs only in an
-        // isolated check process started by the grader's own tests. `put` forgets all but the
-        // last returned copy, so the memory is freed once.
-        Some(Box::new(unsafe {
-            Vec::from_raw_parts(address as *mut u8, 0, loan.0)
-        }))
-    }
-
-    fn lend(&self, buffer: Box<Vec<u8>>) -> Pooled<'_, Self> {
-        if self.flaw == Flaw::AliasesBuffers {
-            let address = buffer.as_ptr() as usize;
-            self.lock().on_loan.insert(address, (buffer.capacity(), 1));
-        }
-        Pooled::new(self, buffer)
-    }
-}
-
-impl BufferPool for FlawedPool {
-    fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        if self.flaw == Flaw::LoopsForever && capacity >= 10_000 {
-            loop {
-                std::hint::spin_loop();
-            }
-        }
-        if self.flaw == Flaw::AliasesBuffers {
-            if let Some(alias) = self.alias_of_a_held_buffer() {
-                return Pooled::new(self, alias);
-            }
-        }
-        let mut buffer = self.take();
-        if self.flaw != Flaw::NeverResets {
-            buffer.clear();
-        }
-        buffer.reserve(capacity);
-        self.lend(buffer)
-    }
-
-    fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        if self.flaw == Flaw::Aborts {
-            std::process::abort();
-        }
-        let mut buffer = self.take();
-        if self.flaw == Flaw::ZeroesReadBuffers {
-            buffer.clear();
-        }
-        if self.flaw == Flaw::NeverResets {
-            buffer.reserve(len);
-        } else {
-            buffer.resize(len, 0);
-        }
-        self.lend(buffer)
-    }
-
-    fn put(&self, buffer: Box<Vec<u8>>) {
-        let oversized = buffer.capacity() > self.config.max_retained_capacity;
-        if oversized && self.flaw == Flaw::OverflowsStack {
-            std::hint::black_box(recurse(0));
-        }
-        if (oversized && self.flaw != Flaw::KeepsOversized) || self.flaw == Flaw::NeverReuses {
-            return;
-        }
-        let mut store = self.lock();
-        if self.flaw == Flaw::AliasesBuffers {
-            let address = buffer.as_ptr() as usize;
-            if let Some(loan) = store.on_loan.get_mut(&address) {
-                if loan.1 > 1 {
-                    // Another copy is still out: freeing this one too would be a double free.
-                    loan.1 -= 1;
-                    std::mem::forget(buffer);
-                    return;
+    fn size_class_pool(&self, config: SizeClassConfig) -> Result<Self::SizeClassPool, ConfigError> {
+        let config = match self.flaw {
+            Flaw::AcceptsBadConfigs => {
+                let min_size = config.min_size.max(1).next_power_of_two();
+                SizeClassConfig {
+                    min_size,
+                    max_size: config.max_size.next_power_of_two().max(min_size),
+                    max_per_class: config.max_per_class.max(1),
                 }
-                store.on_loan.remove(&address);
             }
-        }
-        if self.flaw == Flaw::StrandsOtherThreads {
-            let thread = std::thread::current().id();
-            store.per_thread.entry(thread).or_default().push(buffer);
-            return;
-        }
-        store.fresh.push(buffer);
+            Flaw::Unbounded => SizeClassConfig {
+                max_per_class: LARGE,
+                ..config
+            },
+            _ => config,
+        };
+        let pool = SizeClassPool::new(config)?;
+        Ok(Flawed::new(self.flaw, pool, config.max_size))
     }
 
-    fn stats(&self) -> PoolStats {
-        let store = self.lock();
-        PoolStats {
-            idle: store.fresh.len() + store.victims.len(),
-            ..PoolStats::default()
-        }
-    }
-}
-
-impl SyncPoolApi for FlawedPool {
-    fn warm(&self, count: usize) {
-        match self.flaw {
-            Flaw::WarmDoesNothing => {}
-            Flaw::Deadlocks => {
-                let _first = self.lock();
-                let _second = self.lock();
+    fn adaptive_pool(&self, config: AdaptiveConfig) -> Result<Self::AdaptivePool, ConfigError> {
+        let config = match self.flaw {
+            Flaw::AcceptsBadConfigs => {
+                let max_pooled = config.max_pooled.max(1);
+                AdaptiveConfig {
+                    max_pooled,
+                    floor: config.floor.min(max_pooled),
+                    window: config.window.max(1),
+                    percentile: config.percentile.clamp(1, 100),
+                }
             }
-            _ => {
-                let buffers: Vec<Box<Vec<u8>>> = (0..count).map(|_| self.create()).collect();
-                self.lock().fresh.extend(buffers);
-            }
-        }
+            Flaw::NeverRecalibrates => AdaptiveConfig {
+                window: usize::MAX,
+                ..config
+            },
+            _ => config,
+        };
+        let pool = AdaptivePool::new(config)?;
+        Ok(Flawed::new(self.flaw, pool, usize::MAX))
     }
-
-    fn collect(&self) {
-        let mut store = self.lock();
-        match self.flaw {
-            Flaw::Panics => panic!("the victim list is corrupt (a deliberate fixture panic)"),
-            Flaw::CollectNeverFrees => {}
-            Flaw::CollectFreesAtOnce => {
-                store.fresh.clear();
-                store.victims.clear();
-            }
-            _ => {
-                let store = &mut *store;
-                std::mem::swap(&mut store.fresh, &mut store.victims);
-                store.fresh.clear();
-            }
-        }
-    }
-}
-
-impl Drop for FlawedPool {
-    fn drop(&mut self) {
-        if self.flaw == Flaw::LeaksOnDrop {
-            let store = std::mem::take(&mut *self.lock());
-            std::mem::forget(store);
-        }
-    }
-}
-
-/// Recurses until the stack overflows (`OverflowsStack`).
-#[allow(unconditional_recursion)] // The point of this fixture.
-fn recurse(depth: u64) -> u64 {
-    let frame = std::hint::black_box([depth; 64]);
-    recurse(depth + 1).wrapping_add(frame[3])
 }

@@ -40,7 +40,7 @@ struct CheckReport<'a> {
     seen: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'a str>,
-    file: &'static str,
+    file: String,
 }
 
 /// Renders the JSON report of a grading run over `tasks`.
@@ -79,7 +79,7 @@ fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
         expected: None,
         seen: None,
         location: None,
-        file: subject.file_for_task(result.info.task),
+        file: subject.file_for(&result.info),
     };
     match &result.status {
         Status::Passed { evidence } => report.evidence = Some(evidence),

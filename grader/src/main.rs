@@ -40,7 +40,7 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ListFixtures => {
-            for flaw in fixtures::Flaw::ALL {
+            for flaw in fixtures::Flaw::all() {
                 println!("{:<22} {}", flaw.name(), flaw.description());
             }
             Ok(ExitCode::SUCCESS)

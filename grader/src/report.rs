@@ -211,7 +211,7 @@ fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style:
 fn explain_common(out: &mut String, subject: Subject, info: &CheckInfo) {
     let _ = writeln!(out, "  why:      {}", info.why);
     let _ = writeln!(out, "  hint:     {}", info.hint);
-    let _ = writeln!(out, "  edit:     {}", subject.file_for_task(info.task));
+    let _ = writeln!(out, "  edit:     {}", subject.file_for(info));
 }
 
 /// The text of `hint ID`.
@@ -221,7 +221,7 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
     let _ = writeln!(out, "  why:      {}", info.why);
     let _ = writeln!(out, "  hint:     {}", info.hint);
     let _ = writeln!(out, "  catches:  {}", info.catches);
-    let _ = writeln!(out, "  edit:     {}", subject.file_for_task(info.task));
+    let _ = writeln!(out, "  edit:     {}", subject.file_for(info));
     let _ = writeln!(
         out,
         "  run it:   cargo run -p grader -- --check {}",

@@ -4,6 +4,7 @@
 use crate::fixtures::{self, Flaw};
 use anyhow::{bail, Result};
 use pool_checks::task1::Task1;
+use pool_checks::task2::Task2;
 use pool_checks::{CheckInfo, Outcome};
 
 /// An implementation of the workshop.
@@ -20,15 +21,9 @@ pub enum Subject {
 impl Subject {
     /// The fixture called `name`.
     pub fn fixture(name: &str) -> Result<Subject> {
-        match Flaw::ALL.iter().find(|flaw| flaw.name() == name) {
-            Some(flaw) => Ok(Subject::Fixture(*flaw)),
-            None => {
-                let names: Vec<&str> = Flaw::ALL.iter().map(|flaw| flaw.name()).collect();
-                bail!(
-                    "no fixture called `{name}`; the fixtures are: {}",
-                    names.join(", ")
-                )
-            }
+        match Flaw::named(name) {
+            Some(flaw) => Ok(Subject::Fixture(flaw)),
+            None => bail!("no fixture called `{name}`; `--fixture list` names them"),
         }
     }
 
@@ -50,15 +45,22 @@ impl Subject {
         }
     }
 
-    /// The file that holds its pool for `task`: where a student looks when a check fails.
-    pub fn file_for_task(&self, task: u8) -> &'static str {
-        match (self, task) {
-            (Subject::Exercises, 1) => "exercises/src/task1_sync_pool.rs",
-            (Subject::Solutions, 1) => "solutions/src/task1_sync_pool.rs",
-            (Subject::Fixture(_), _) => "grader/src/fixtures.rs",
-            (Subject::Exercises, _) => "exercises/src",
-            (Subject::Solutions, _) => "solutions/src",
-        }
+    /// The file that holds the pool a check grades: where a student looks when it fails.
+    pub fn file_for(&self, check: &CheckInfo) -> String {
+        let crate_dir = match self {
+            Subject::Exercises => "exercises",
+            Subject::Solutions => "solutions",
+            Subject::Fixture(_) => return "grader/src/fixtures.rs".into(),
+        };
+        // A check's id starts with the pool it grades.
+        let module = match check.id.split('-').next() {
+            Some("sync") => "task1_sync_pool.rs",
+            Some("fixed") => "task2_fixed_pool.rs",
+            Some("class") => "task2_size_class_pool.rs",
+            Some("adaptive") => "task2_adaptive_pool.rs",
+            _ => "lib.rs",
+        };
+        format!("{crate_dir}/src/{module}")
     }
 
     /// Its checks, in syllabus order.
@@ -80,14 +82,14 @@ impl Subject {
     }
 }
 
-fn infos<W: Task1>() -> Vec<CheckInfo> {
+fn infos<W: Task1 + Task2>() -> Vec<CheckInfo> {
     pool_checks::checks::<W>()
         .iter()
         .map(|check| check.info)
         .collect()
 }
 
-fn run<W: Task1>(workshop: &W, id: &str) -> Option<Outcome> {
+fn run<W: Task1 + Task2>(workshop: &W, id: &str) -> Option<Outcome> {
     let check = pool_checks::checks::<W>()
         .into_iter()
         .find(|check| check.info.id == id)?;

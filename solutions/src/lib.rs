@@ -5,10 +5,18 @@
 //! wherever speed made it less obvious.
 
 pub mod task1_sync_pool;
+pub mod task2_adaptive_pool;
+pub mod task2_fixed_pool;
+pub mod task2_size_class_pool;
 
 pub use task1_sync_pool::SyncPool;
+pub use task2_adaptive_pool::AdaptivePool;
+pub use task2_fixed_pool::FixedPool;
+pub use task2_size_class_pool::SizeClassPool;
 
 use pool_checks::task1::{SyncPoolConfig, Task1};
+use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use pool_checks::ConfigError;
 
 /// This crate's implementation of the workshop, as the grader sees it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,5 +27,23 @@ impl Task1 for Workshop {
 
     fn sync_pool(&self, config: SyncPoolConfig) -> SyncPool {
         SyncPool::new(config)
+    }
+}
+
+impl Task2 for Workshop {
+    type FixedPool = FixedPool;
+    type SizeClassPool = SizeClassPool;
+    type AdaptivePool = AdaptivePool;
+
+    fn fixed_pool(&self, config: FixedPoolConfig) -> Result<FixedPool, ConfigError> {
+        FixedPool::new(config)
+    }
+
+    fn size_class_pool(&self, config: SizeClassConfig) -> Result<SizeClassPool, ConfigError> {
+        SizeClassPool::new(config)
+    }
+
+    fn adaptive_pool(&self, config: AdaptiveConfig) -> Result<AdaptivePool, ConfigError> {
+        AdaptivePool::new(config)
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! - [`pool`]: the [`BufferPool`] trait every pool implements, its RAII guard [`Pooled`] and its
 //!   [`PoolStats`].
-//! - [`task1`] (and, as the workshop grows, `task2` to `task4`): what each task asks an
-//!   implementation to provide (a trait such as [`task1::Task1`]) and the checks that grade it.
+//! - [`task1`], [`task2`] (and, as the workshop grows, `task3` and `task4`): what each task asks
+//!   an implementation to provide (a trait such as [`task1::Task1`]) and the checks that grade it.
+//! - [`every_pool`]: checks every pool must pass whatever its strategy (reset, many threads).
+//! - [`config`]: the [`ConfigError`] every pool constructor returns for a bad configuration.
 //! - [`check`]: what a check is, and the task list.
 //! - [`counting`]: counting allocator calls with `stats_alloc`, the grader's source of truth.
 //!
@@ -12,14 +14,20 @@
 //! in a process of its own.
 
 pub mod check;
+pub mod config;
 pub mod counting;
+pub mod every_pool;
 pub mod pool;
 pub mod task1;
+pub mod task2;
 
 pub use check::{Check, CheckInfo, Failure, Outcome, TaskInfo, TASKS};
+pub use config::ConfigError;
 pub use pool::{BufferPool, PoolStats, Pooled};
 
 /// Every check of every task an implementation `W` provides, in syllabus order.
-pub fn checks<W: task1::Task1>() -> Vec<Check<W>> {
-    task1::checks::checks::<W>()
+pub fn checks<W: task1::Task1 + task2::Task2>() -> Vec<Check<W>> {
+    let mut checks = task1::checks::checks::<W>();
+    checks.extend(task2::checks::checks::<W>());
+    checks
 }

@@ -94,7 +94,7 @@ pub struct PoolStats {
 /// `buf.extend_from_slice(..)`, `reader.read(&mut buf[..])`, `buf.len()`.
 pub struct Pooled<'pool, P: BufferPool + ?Sized> {
     pool: &'pool P,
-    /// Taken out exactly once: by `drop`, or by `detach` (which then never lets `drop` run).
+    /// Taken out exactly once: by `drop`, or by `detach_boxed` (which never lets `drop` run).
     buffer: ManuallyDrop<Box<Vec<u8>>>,
 }
 
@@ -111,14 +111,21 @@ impl<'pool, P: BufferPool + ?Sized> Pooled<'pool, P> {
 
     /// Takes the buffer out of the guard for good: it will not go back to the pool. Use it to hand
     /// the bytes to an owner that outlives the loan. Written `Pooled::detach(guard)` so that it
-    /// cannot be confused with a method of `Vec`. (It frees the small box the buffer travelled in.)
+    /// cannot be confused with a method of `Vec`. (It frees the small box the buffer travelled in;
+    /// [`Pooled::detach_boxed`] keeps it.)
     #[inline]
     pub fn detach(guard: Self) -> Vec<u8> {
+        *Pooled::detach_boxed(guard)
+    }
+
+    /// Like [`Pooled::detach`], but keeps the buffer boxed: for code that passes buffers from one
+    /// pool to another (a wrapper that adds metrics, say) without an allocation.
+    #[inline]
+    pub fn detach_boxed(guard: Self) -> Box<Vec<u8>> {
         let mut guard = ManuallyDrop::new(guard);
         // SAFETY: `guard` is wrapped in `ManuallyDrop`, so `Pooled::drop` never runs for it: this
         // is the only place its buffer is taken, and the guard is not used afterwards.
-        let buffer = unsafe { ManuallyDrop::take(&mut guard.buffer) };
-        *buffer
+        unsafe { ManuallyDrop::take(&mut guard.buffer) }
     }
 
     /// The pool this buffer will go back to.
@@ -147,8 +154,8 @@ impl<P: BufferPool + ?Sized> DerefMut for Pooled<'_, P> {
 impl<P: BufferPool + ?Sized> Drop for Pooled<'_, P> {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: `drop` runs at most once, and never for a guard given to `detach` (the only
-        // other place that takes the buffer): the buffer is taken exactly once, and `self` is not
+        // SAFETY: `drop` runs at most once, and never for a guard given to `detach_boxed` (the
+        // only other place that takes the buffer): the buffer is taken exactly once, and `self` is not
         // used after this line.
         let buffer = unsafe { ManuallyDrop::take(&mut self.buffer) };
         // A buffer without an allocation (replaced by `Vec::new()`, say) is nothing to keep, so

@@ -8,10 +8,11 @@
 use super::{Factory, SyncPoolApi, SyncPoolConfig, Task1};
 use crate::check::{ensure, Check, CheckInfo, Outcome};
 use crate::counting::{count_allocations, ensure_counting};
+use crate::every_pool::{self, address};
 use crate::pool::BufferPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Task 1's checks, in the order a student meets them.
@@ -61,11 +62,6 @@ pub fn checks<W: Task1>() -> Vec<Check<W>> {
 }
 
 const MIB: usize = 1024 * 1024;
-
-/// The address of a buffer's allocation: two buffers with the same address are the same memory.
-fn address(buffer: &[u8]) -> usize {
-    buffer.as_ptr() as usize
-}
 
 /// A factory that makes buffers of `capacity` bytes and counts its calls.
 fn counting_factory(capacity: usize) -> (Factory, Arc<AtomicUsize>) {
@@ -165,41 +161,10 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
     Ok("same allocation on the second get and get_read, 0 allocator calls".into())
 }
 
-/// A reused buffer shows nothing of its previous holder: `get` gives an empty buffer with the
-/// capacity asked for, `get_read` exactly the length asked for.
+/// A reused buffer shows nothing of its previous holder (see
+/// [`every_pool::resets_buffers_before_reuse`]).
 pub fn resets_buffers_before_reuse<W: Task1>(workshop: &W) -> Outcome {
-    let pool = standard_pool(workshop);
-    pool.get(64).extend_from_slice(&[0x5A; 100]);
-    let reused = pool.get(64);
-    ensure(
-        reused.is_empty() && reused.capacity() >= 64,
-        || {
-            "after a holder wrote 100 bytes and returned the buffer, get(64) to give an empty buffer \
-            (len 0) with capacity >= 64"
-            .into()
-        },
-        || format!("len {} and capacity {}", reused.len(), reused.capacity()),
-    )?;
-    drop(reused);
-    pool.get(16).extend_from_slice(&[0x5A; 300]);
-    let read = pool.get_read(16);
-    ensure(
-        read.len() == 16,
-        || "get_read(16) after a holder left 300 bytes in the buffer: exactly 16 bytes".into(),
-        || format!("len {}", read.len()),
-    )?;
-    drop(read);
-    let grown = pool.get(10_000);
-    ensure(
-        grown.is_empty() && grown.capacity() >= 10_000,
-        || {
-            "get(10000) when the pool holds only a smaller buffer: an empty buffer with capacity \
-            >= 10000"
-                .into()
-        },
-        || format!("len {} and capacity {}", grown.len(), grown.capacity()),
-    )?;
-    Ok("empty on get, exact length on get_read, grown when asked for more".into())
+    every_pool::resets_buffers_before_reuse(&standard_pool(workshop))
 }
 
 /// A read buffer is zeroed once, when it is created, and not again on every reuse.
@@ -416,146 +381,12 @@ pub fn buffers_returned_on_another_thread_come_back<W: Task1>(workshop: &W) -> O
 }
 
 /// Many threads, many rounds: no buffer is ever held by two holders at once, and returned buffers
-/// are reused rather than lost or leaked.
+/// are reused rather than lost or leaked (see [`every_pool::never_shares_a_buffer`]).
 pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
-    ensure_counting()?;
-    const THREADS: usize = 8;
-    const ROUNDS: usize = 2_000;
-    const MAX_HELD: usize = 3;
-    // Thread start-up allocates a few things once per process; do it before counting.
-    std::thread::spawn(|| ()).join().ok();
-    let held: Mutex<HashSet<usize>> = Mutex::new(HashSet::with_capacity(4 * THREADS * MAX_HELD));
-    let shared = AtomicUsize::new(0);
-    let corrupted = AtomicUsize::new(0);
-    let (gets, calls) = count_allocations(|| {
-        let pool = workshop.sync_pool(SyncPoolConfig::with_capacity(8192, MIB));
-        let gets = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..THREADS)
-                .map(|thread| {
-                    let (pool, held, shared, corrupted) = (&pool, &held, &shared, &corrupted);
-                    scope.spawn(move || {
-                        stress_worker(thread, ROUNDS, MAX_HELD, pool, held, shared, corrupted)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .sum::<usize>()
-        });
-        drop(pool);
-        gets
-    });
-    let shared = shared.load(Ordering::SeqCst);
-    let corrupted = corrupted.load(Ordering::SeqCst);
-    ensure(
-        shared == 0 && corrupted == 0,
-        || "no buffer handed to two holders at once".into(),
-        || {
-            format!(
-                "{shared} time(s) a buffer already held was handed out again; {corrupted} \
-                 time(s) a holder's bytes were overwritten by another holder"
-            )
-        },
-    )?;
-    // A pool that reuses what comes back needs about as many buffers as are held at once
-    // (THREADS * MAX_HELD = 24); thread start-up adds a few allocations per thread.
-    let allowed = 200;
-    ensure(
-        calls.allocations <= allowed,
-        || {
-            format!(
-                "{gets} gets by {THREADS} threads served with at most {allowed} allocator calls"
-            )
-        },
-        || {
-            format!(
-                "{} allocator calls: returned buffers are being lost instead of reused",
-                calls.allocations
-            )
-        },
-    )?;
-    ensure(
-        calls.net_bytes() < 8192,
-        || "every byte freed once the threads ended and the pool was dropped".into(),
-        || {
-            format!(
-                "{} bytes still allocated: the pool leaks buffers",
-                calls.net_bytes()
-            )
-        },
-    )?;
-    Ok(format!(
-        "{gets} gets by {THREADS} threads: never shared, {} allocator calls, {} bytes left",
-        calls.allocations,
-        calls.net_bytes()
-    ))
-}
-
-/// One stress thread: each round takes 1 to `max_held` buffers, marks each with a pattern of its
-/// own, checks that nobody else holds or writes it, and returns them. Returns how many gets it did.
-fn stress_worker<P: BufferPool>(
-    thread: usize,
-    rounds: usize,
-    max_held: usize,
-    pool: &P,
-    held: &Mutex<HashSet<usize>>,
-    shared: &AtomicUsize,
-    corrupted: &AtomicUsize,
-) -> usize {
-    let mut random = SplitMix64(thread as u64 + 1);
-    let mut buffers = Vec::with_capacity(max_held);
-    let mut gets = 0;
-    for round in 0..rounds {
-        let count = 1 + random.below(max_held);
-        for slot in 0..count {
-            let size = 64 + random.below(8192 - 64);
-            let mut buffer = pool.get(size);
-            gets += 1;
-            if !held
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(address(&buffer))
-            {
-                shared.fetch_add(1, Ordering::SeqCst);
-            }
-            let mark = (thread * 31 + round * 7 + slot) as u8;
-            buffer.resize(64, mark);
-            buffers.push((buffer, mark));
-        }
-        std::thread::yield_now();
-        for (buffer, mark) in buffers.drain(..) {
-            if buffer.iter().any(|&byte| byte != mark) {
-                corrupted.fetch_add(1, Ordering::SeqCst);
-            }
-            held.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&address(&buffer));
-        }
-    }
-    gets
-}
-
-/// A small seeded random number generator, so that the stress does the same work every run.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..bound`.
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
+    every_pool::never_shares_a_buffer(
+        || workshop.sync_pool(SyncPoolConfig::with_capacity(8192, MIB)),
+        8192,
+    )
 }
 
 // The descriptions, kept together so that the list reads like a syllabus.

@@ -1,0 +1,189 @@
+//! Task 2: `FixedPool`, the fixed-size pool (the pooling guide's `BufferPool`, the Go exercise's
+//! `CustomBufferPool`).
+//!
+//! Every buffer has the same capacity, set at construction; `preallocate` of them are made up
+//! front and at most `max_pooled` are kept idle. It is the simplest pool to reason about: its
+//! memory is `max_pooled * buffer_size` at most, whatever the traffic.
+//!
+//! It suits workloads whose buffers all have one natural size: network packets up to the MTU,
+//! disk pages, fixed frames. It is the wrong choice when sizes vary widely: small requests waste
+//! most of each buffer, and requests above `buffer_size` are not pooled at all (they are served by
+//! a plain allocation and counted as misses).
+
+use pool_checks::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
+use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// A pool of buffers of one size. See the module docs.
+pub struct FixedPool {
+    config: FixedPoolConfig,
+    idle: Mutex<Vec<Box<Vec<u8>>>>,
+    created: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl FixedPool {
+    /// A pool of `config.buffer_size`-byte buffers, `config.preallocate` of them made now.
+    ///
+    /// Refuses a zero `buffer_size` or `max_pooled`, and a `preallocate` above `max_pooled`.
+    pub fn new(config: FixedPoolConfig) -> Result<Self, ConfigError> {
+        if config.buffer_size == 0 {
+            return Err(ConfigError::new("buffer_size", 0, "must be at least 1"));
+        }
+        if config.max_pooled == 0 {
+            return Err(ConfigError::new("max_pooled", 0, "must be at least 1"));
+        }
+        if config.preallocate > config.max_pooled {
+            return Err(ConfigError::new(
+                "preallocate",
+                config.preallocate,
+                format!("must be at most max_pooled ({})", config.max_pooled),
+            ));
+        }
+        let idle = (0..config.preallocate)
+            .map(|_| Box::new(Vec::with_capacity(config.buffer_size)))
+            .collect();
+        Ok(FixedPool {
+            config,
+            idle: Mutex::new(idle),
+            created: AtomicU64::new(config.preallocate as u64),
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    /// The idle buffers. Every update under this lock is one push or pop, so a panic elsewhere
+    /// cannot leave the list inconsistent: a poisoned lock is used as it is.
+    fn lock_idle(&self) -> MutexGuard<'_, Vec<Box<Vec<u8>>>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// An idle buffer if there is one (its length kept: its initialised prefix), else a new one.
+    fn take(&self, size: usize) -> Box<Vec<u8>> {
+        if size > self.config.buffer_size {
+            // Too large for this pool: a plain allocation, which `put` will not keep.
+            return self.create(size);
+        }
+        let reused = self.lock_idle().pop();
+        reused.unwrap_or_else(|| self.create(self.config.buffer_size))
+    }
+
+    fn create(&self, capacity: usize) -> Box<Vec<u8>> {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        Box::new(Vec::with_capacity(capacity))
+    }
+}
+
+impl BufferPool for FixedPool {
+    fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take(capacity);
+        buffer.clear();
+        Pooled::new(self, buffer)
+    }
+
+    fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take(len);
+        // Zeroes only what was never initialised (see the contract's "Stale bytes").
+        buffer.resize(len, 0);
+        Pooled::new(self, buffer)
+    }
+
+    fn put(&self, buffer: Box<Vec<u8>>) {
+        // Oversize requests, and buffers a holder grew or shrank, are not this pool's size.
+        if buffer.capacity() == self.config.buffer_size {
+            let mut idle = self.lock_idle();
+            if idle.len() < self.config.max_pooled {
+                idle.push(buffer);
+                return;
+            }
+        }
+        // Dropped after the lock is released (the guard above is out of scope).
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn stats(&self) -> PoolStats {
+        PoolStats {
+            created: self.created.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            idle: self.lock_idle().len(),
+        }
+    }
+}
+
+impl FixedPoolApi for FixedPool {
+    fn return_detached(&self, buffer: Vec<u8>) -> Result<(), Rejected> {
+        if buffer.capacity() != self.config.buffer_size {
+            return Err(Rejected {
+                buffer,
+                expected_capacity: self.config.buffer_size,
+            });
+        }
+        self.put(Box::new(buffer));
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for FixedPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FixedPool")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: FixedPoolConfig = FixedPoolConfig {
+        buffer_size: 1024,
+        preallocate: 2,
+        max_pooled: 3,
+    };
+
+    #[test]
+    fn stats_follow_preallocation_misses_and_drops() {
+        let pool = FixedPool::new(CONFIG).unwrap();
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 2,
+                dropped: 0,
+                idle: 2
+            }
+        );
+        let held: Vec<_> = (0..5).map(|_| pool.get(10)).collect();
+        drop(pool.get(5000)); // oversize: created and dropped
+        drop(held); // 5 come back, 3 are kept
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 6,
+                dropped: 3,
+                idle: 3
+            }
+        );
+    }
+
+    #[test]
+    fn a_rejected_buffer_explains_itself() {
+        let pool = FixedPool::new(CONFIG).unwrap();
+        let rejected = pool.return_detached(vec![0; 10]).unwrap_err();
+        assert_eq!(rejected.buffer, vec![0; 10]);
+        assert_eq!(
+            rejected.to_string(),
+            "buffer size mismatch: this pool keeps buffers of capacity 1024, this one has capacity 10"
+        );
+    }
+
+    #[test]
+    fn an_oversize_read_buffer_is_zeroed_and_exact() {
+        let pool = FixedPool::new(CONFIG).unwrap();
+        let buffer = pool.get_read(2000);
+        assert_eq!(buffer.len(), 2000);
+        assert!(buffer.iter().all(|&byte| byte == 0));
+    }
+}

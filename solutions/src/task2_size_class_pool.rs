@@ -1,0 +1,236 @@
+//! Task 2: `SizeClassPool`, a pool of power-of-two size classes (.NET's `ArrayPool.Shared`, the
+//! Go exercise's size-based pooling).
+//!
+//! Requests are rounded up to the next power of two between `min_size` and `max_size`, and each
+//! class keeps its own bounded stack of idle buffers. One pool then serves every size with at
+//! most 2x waste (a 65-byte request takes a 128-byte buffer), and memory is bounded by
+//! `max_per_class` buffers per class. Requests above `max_size` are served by a plain allocation
+//! and never kept.
+//!
+//! It suits mixed workloads whose sizes span orders of magnitude (a server's reads, writes and
+//! encodings). It is the wrong choice when sizes cluster just above a power of two (every
+//! request wastes almost half its buffer) or when one size dominates (a fixed-size pool is
+//! simpler and wastes nothing).
+//!
+//! The class arithmetic is two small pure functions, [`class_of_request`] and
+//! [`class_of_capacity`]; the mechanism (locks, stacks, counters) stays apart from it.
+
+use pool_checks::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
+use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// The index of the class that serves a request of `size` bytes: the smallest class whose
+/// capacity is at least `size`. Class 0 has `min_size` bytes, class `i` has `min_size << i`.
+/// `None` above `max_size`. `min_size` and `max_size` are powers of two.
+pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option<usize> {
+    if size > max_size {
+        return None;
+    }
+    let class_size = size.max(min_size).next_power_of_two();
+    Some((class_size.trailing_zeros() - min_size.trailing_zeros()) as usize)
+}
+
+/// The index of the class a buffer of `capacity` bytes can serve when it comes back: the largest
+/// class whose capacity is at most `capacity` (a buffer that grew to 300 bytes serves class 256).
+/// `None` below `min_size` or above `max_size`: such a buffer is not kept.
+pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> Option<usize> {
+    if capacity < min_size || capacity > max_size {
+        return None;
+    }
+    let floor_bits = usize::BITS - 1 - capacity.leading_zeros();
+    Some((floor_bits - min_size.trailing_zeros()) as usize)
+}
+
+/// A pool of power-of-two size classes. See the module docs.
+pub struct SizeClassPool {
+    config: SizeClassConfig,
+    /// One stack of idle buffers per class, each behind its own lock so that different sizes do
+    /// not contend.
+    classes: Vec<Mutex<Vec<Box<Vec<u8>>>>>,
+    requested_bytes: AtomicU64,
+    handed_out_bytes: AtomicU64,
+    created: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl SizeClassPool {
+    /// A pool with classes from `config.min_size` to `config.max_size`.
+    ///
+    /// Refuses sizes that are zero or not powers of two, a `max_size` below `min_size`, and a
+    /// zero `max_per_class`.
+    pub fn new(config: SizeClassConfig) -> Result<Self, ConfigError> {
+        const POWER_OF_TWO: &str = "must be a power of two, at least 1";
+        if !config.min_size.is_power_of_two() {
+            return Err(ConfigError::new("min_size", config.min_size, POWER_OF_TWO));
+        }
+        if !config.max_size.is_power_of_two() {
+            return Err(ConfigError::new("max_size", config.max_size, POWER_OF_TWO));
+        }
+        if config.max_size < config.min_size {
+            return Err(ConfigError::new(
+                "max_size",
+                config.max_size,
+                format!("must be at least min_size ({})", config.min_size),
+            ));
+        }
+        if config.max_per_class == 0 {
+            return Err(ConfigError::new("max_per_class", 0, "must be at least 1"));
+        }
+        let count = (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) + 1;
+        Ok(SizeClassPool {
+            config,
+            classes: (0..count).map(|_| Mutex::new(Vec::new())).collect(),
+            requested_bytes: AtomicU64::new(0),
+            handed_out_bytes: AtomicU64::new(0),
+            created: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    /// A class's idle buffers. Every update under the lock is one push or pop: a poisoned lock
+    /// is used as it is.
+    fn lock_class(&self, index: usize) -> MutexGuard<'_, Vec<Box<Vec<u8>>>> {
+        self.classes[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A buffer that can hold `size` bytes, from its class or new; counts the waste.
+    fn take(&self, size: usize) -> Box<Vec<u8>> {
+        let SizeClassConfig {
+            min_size, max_size, ..
+        } = self.config;
+        let buffer = match class_of_request(size, min_size, max_size) {
+            Some(index) => {
+                let reused = self.lock_class(index).pop();
+                reused.unwrap_or_else(|| self.create(min_size << index))
+            }
+            None => self.create(size),
+        };
+        self.requested_bytes
+            .fetch_add(size as u64, Ordering::Relaxed);
+        self.handed_out_bytes
+            .fetch_add(buffer.capacity() as u64, Ordering::Relaxed);
+        buffer
+    }
+
+    fn create(&self, capacity: usize) -> Box<Vec<u8>> {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        Box::new(Vec::with_capacity(capacity))
+    }
+}
+
+impl BufferPool for SizeClassPool {
+    fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take(capacity);
+        buffer.clear();
+        Pooled::new(self, buffer)
+    }
+
+    fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+        let mut buffer = self.take(len);
+        buffer.resize(len, 0);
+        Pooled::new(self, buffer)
+    }
+
+    fn put(&self, buffer: Box<Vec<u8>>) {
+        let SizeClassConfig {
+            min_size,
+            max_size,
+            max_per_class,
+        } = self.config;
+        if let Some(index) = class_of_capacity(buffer.capacity(), min_size, max_size) {
+            let mut class = self.lock_class(index);
+            if class.len() < max_per_class {
+                class.push(buffer);
+                return;
+            }
+        }
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn stats(&self) -> PoolStats {
+        PoolStats {
+            created: self.created.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            idle: (0..self.classes.len())
+                .map(|index| self.lock_class(index).len())
+                .sum(),
+        }
+    }
+}
+
+impl SizeClassPoolApi for SizeClassPool {
+    fn waste(&self) -> Waste {
+        Waste {
+            requested_bytes: self.requested_bytes.load(Ordering::Relaxed),
+            handed_out_bytes: self.handed_out_bytes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl std::fmt::Debug for SizeClassPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SizeClassPool")
+            .field("config", &self.config)
+            .field("stats", &self.stats())
+            .field("waste", &self.waste())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1024 * 1024;
+
+    #[test]
+    fn a_request_takes_the_smallest_class_that_fits() {
+        let class = |size| class_of_request(size, 64, MIB);
+        assert_eq!(class(0), Some(0));
+        assert_eq!(class(1), Some(0));
+        assert_eq!(class(64), Some(0));
+        assert_eq!(class(65), Some(1));
+        assert_eq!(class(128), Some(1));
+        assert_eq!(class(129), Some(2));
+        assert_eq!(class(MIB), Some(14));
+        assert_eq!(class(MIB + 1), None);
+        assert_eq!(class(usize::MAX), None);
+    }
+
+    #[test]
+    fn a_returned_buffer_serves_the_largest_class_it_covers() {
+        let class = |capacity| class_of_capacity(capacity, 64, MIB);
+        assert_eq!(class(63), None);
+        assert_eq!(class(64), Some(0));
+        assert_eq!(class(127), Some(0));
+        assert_eq!(class(128), Some(1));
+        assert_eq!(class(300), Some(2));
+        assert_eq!(class(MIB), Some(14));
+        assert_eq!(class(MIB + 1), None);
+    }
+
+    #[test]
+    fn both_functions_agree_on_every_class_size() {
+        for index in 0..=14 {
+            let size = 64 << index;
+            assert_eq!(class_of_request(size, 64, MIB), Some(index));
+            assert_eq!(class_of_capacity(size, 64, MIB), Some(index));
+        }
+    }
+
+    #[test]
+    fn a_pool_of_one_class_works() {
+        let pool = SizeClassPool::new(SizeClassConfig {
+            min_size: 4096,
+            max_size: 4096,
+            max_per_class: 1,
+        })
+        .unwrap();
+        assert_eq!(pool.get(1).capacity(), 4096);
+        assert_eq!(pool.get(5000).capacity(), 5000);
+        assert_eq!(pool.stats().idle, 1);
+    }
+}
