@@ -47,7 +47,7 @@
 //! green), then `get_read`, the cap, `warm`, `collect`, and last the thread slots.
 //!
 //! What the checks cannot see: whether your common case really takes no lock. The reference's
-//! benchmark (`cargo bench -p solutions --bench sync_pool`) shows what that is worth.
+//! benchmark (`cargo bench -p solutions --bench get_return`) shows what that is worth.
 
 use pool_checks::task1::{SyncPoolApi, SyncPoolConfig};
 use pool_checks::{BufferPool, PoolStats, Pooled};

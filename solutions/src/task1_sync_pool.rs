@@ -40,7 +40,7 @@
 //!
 //! A get+return on the private-slot path costs a few nanoseconds: one thread-local access, a
 //! borrow flag, a comparison of pool ids, and a pointer moved in and out (buffers live boxed, see
-//! the contract). `cargo bench -p solutions --bench sync_pool` compares it with malloc+free and
+//! the contract). `cargo bench -p solutions --bench get_return` compares it with malloc+free and
 //! with the simplest thread-local stack.
 
 mod private_slot;

@@ -10,15 +10,22 @@
 //! most of each buffer, and requests above `buffer_size` are not pooled at all (they are served by
 //! a plain allocation and counted as misses).
 
+//!
+//! The idle buffers live in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`): its
+//! capacity is the pool's bound (a push into a full queue fails, and the buffer is dropped), and
+//! threads taking and returning buffers never wait for each other on a lock. A `Mutex<Vec<_>>`
+//! is just as correct and simpler to write; the benchmark (`cargo bench -p solutions --bench
+//! get_return`) shows what the queue buys, above all with two threads.
+
+use crossbeam_queue::ArrayQueue;
 use pool_checks::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
 use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 /// A pool of buffers of one size. See the module docs.
 pub struct FixedPool {
     config: FixedPoolConfig,
-    idle: Mutex<Vec<Box<Vec<u8>>>>,
+    idle: ArrayQueue<Box<Vec<u8>>>,
     created: AtomicU64,
     dropped: AtomicU64,
 }
@@ -41,23 +48,17 @@ impl FixedPool {
                 format!("must be at most max_pooled ({})", config.max_pooled),
             ));
         }
-        let idle = (0..config.preallocate)
-            .map(|_| Box::new(Vec::with_capacity(config.buffer_size)))
-            .collect();
+        let idle = ArrayQueue::new(config.max_pooled);
+        for _ in 0..config.preallocate {
+            // Cannot fail: `preallocate <= max_pooled`, the queue's capacity.
+            let _ = idle.push(Box::new(Vec::with_capacity(config.buffer_size)));
+        }
         Ok(FixedPool {
             config,
-            idle: Mutex::new(idle),
+            idle,
             created: AtomicU64::new(config.preallocate as u64),
             dropped: AtomicU64::new(0),
         })
-    }
-
-    /// The idle buffers. Every update under this lock is one push or pop, so a panic elsewhere
-    /// cannot leave the list inconsistent: a poisoned lock is used as it is.
-    fn lock_idle(&self) -> MutexGuard<'_, Vec<Box<Vec<u8>>>> {
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// An idle buffer if there is one (its length kept: its initialised prefix), else a new one.
@@ -66,8 +67,9 @@ impl FixedPool {
             // Too large for this pool: a plain allocation, which `put` will not keep.
             return self.create(size);
         }
-        let reused = self.lock_idle().pop();
-        reused.unwrap_or_else(|| self.create(self.config.buffer_size))
+        self.idle
+            .pop()
+            .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 
     fn create(&self, capacity: usize) -> Box<Vec<u8>> {
@@ -91,23 +93,18 @@ impl BufferPool for FixedPool {
     }
 
     fn put(&self, buffer: Box<Vec<u8>>) {
-        // Oversize requests, and buffers a holder grew or shrank, are not this pool's size.
-        if buffer.capacity() == self.config.buffer_size {
-            let mut idle = self.lock_idle();
-            if idle.len() < self.config.max_pooled {
-                idle.push(buffer);
-                return;
-            }
+        // Oversize requests, and buffers a holder grew or shrank, are not this pool's size; a full
+        // queue hands the buffer back, and it is dropped.
+        if buffer.capacity() != self.config.buffer_size || self.idle.push(buffer).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        // Dropped after the lock is released (the guard above is out of scope).
-        self.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     fn stats(&self) -> PoolStats {
         PoolStats {
             created: self.created.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
-            idle: self.lock_idle().len(),
+            idle: self.idle.len(),
         }
     }
 }

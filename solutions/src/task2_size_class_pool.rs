@@ -15,10 +15,15 @@
 //! The class arithmetic is two small pure functions, [`class_of_request`] and
 //! [`class_of_capacity`]; the mechanism (locks, stacks, counters) stays apart from it.
 
+//!
+//! Each class's idle buffers live in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`)
+//! whose capacity is the class's bound, as in `FixedPool`.
+
+use crate::sharded_counter::ShardedCounter;
+use crossbeam_queue::ArrayQueue;
 use pool_checks::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
 use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 /// The index of the class that serves a request of `size` bytes: the smallest class whose
 /// capacity is at least `size`. Class 0 has `min_size` bytes, class `i` has `min_size << i`.
@@ -45,11 +50,11 @@ pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> O
 /// A pool of power-of-two size classes. See the module docs.
 pub struct SizeClassPool {
     config: SizeClassConfig,
-    /// One stack of idle buffers per class, each behind its own lock so that different sizes do
-    /// not contend.
-    classes: Vec<Mutex<Vec<Box<Vec<u8>>>>>,
-    requested_bytes: AtomicU64,
-    handed_out_bytes: AtomicU64,
+    /// One bounded queue of idle buffers per class.
+    classes: Vec<ArrayQueue<Box<Vec<u8>>>>,
+    /// Sharded, so that threads counting waste do not contend for one cache line.
+    requested_bytes: ShardedCounter,
+    handed_out_bytes: ShardedCounter,
     created: AtomicU64,
     dropped: AtomicU64,
 }
@@ -80,20 +85,14 @@ impl SizeClassPool {
         let count = (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) + 1;
         Ok(SizeClassPool {
             config,
-            classes: (0..count).map(|_| Mutex::new(Vec::new())).collect(),
-            requested_bytes: AtomicU64::new(0),
-            handed_out_bytes: AtomicU64::new(0),
+            classes: (0..count)
+                .map(|_| ArrayQueue::new(config.max_per_class))
+                .collect(),
+            requested_bytes: ShardedCounter::default(),
+            handed_out_bytes: ShardedCounter::default(),
             created: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         })
-    }
-
-    /// A class's idle buffers. Every update under the lock is one push or pop: a poisoned lock
-    /// is used as it is.
-    fn lock_class(&self, index: usize) -> MutexGuard<'_, Vec<Box<Vec<u8>>>> {
-        self.classes[index]
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A buffer that can hold `size` bytes, from its class or new; counts the waste.
@@ -102,16 +101,13 @@ impl SizeClassPool {
             min_size, max_size, ..
         } = self.config;
         let buffer = match class_of_request(size, min_size, max_size) {
-            Some(index) => {
-                let reused = self.lock_class(index).pop();
-                reused.unwrap_or_else(|| self.create(min_size << index))
-            }
+            Some(index) => self.classes[index]
+                .pop()
+                .unwrap_or_else(|| self.create(min_size << index)),
             None => self.create(size),
         };
-        self.requested_bytes
-            .fetch_add(size as u64, Ordering::Relaxed);
-        self.handed_out_bytes
-            .fetch_add(buffer.capacity() as u64, Ordering::Relaxed);
+        self.requested_bytes.add(size as u64);
+        self.handed_out_bytes.add(buffer.capacity() as u64);
         buffer
     }
 
@@ -136,27 +132,24 @@ impl BufferPool for SizeClassPool {
 
     fn put(&self, buffer: Box<Vec<u8>>) {
         let SizeClassConfig {
-            min_size,
-            max_size,
-            max_per_class,
+            min_size, max_size, ..
         } = self.config;
-        if let Some(index) = class_of_capacity(buffer.capacity(), min_size, max_size) {
-            let mut class = self.lock_class(index);
-            if class.len() < max_per_class {
-                class.push(buffer);
-                return;
-            }
+        // No class (too small or too large), or a full one (the queue hands the buffer back):
+        // dropped.
+        let kept = match class_of_capacity(buffer.capacity(), min_size, max_size) {
+            Some(index) => self.classes[index].push(buffer).is_ok(),
+            None => false,
+        };
+        if !kept {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        self.dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     fn stats(&self) -> PoolStats {
         PoolStats {
             created: self.created.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
-            idle: (0..self.classes.len())
-                .map(|index| self.lock_class(index).len())
-                .sum(),
+            idle: self.classes.iter().map(ArrayQueue::len).sum(),
         }
     }
 }
@@ -164,8 +157,8 @@ impl BufferPool for SizeClassPool {
 impl SizeClassPoolApi for SizeClassPool {
     fn waste(&self) -> Waste {
         Waste {
-            requested_bytes: self.requested_bytes.load(Ordering::Relaxed),
-            handed_out_bytes: self.handed_out_bytes.load(Ordering::Relaxed),
+            requested_bytes: self.requested_bytes.sum(),
+            handed_out_bytes: self.handed_out_bytes.sum(),
         }
     }
 }
