@@ -11,7 +11,8 @@
 //!    Graded by `sync-factory`.
 //! 2. **Reuse with a reset**: a returned buffer is handed out again (`sync-reuse`). `get(n)`
 //!    hands it out empty with room for `n` bytes; `get_read(n)` hands it out with exactly `n`
-//!    initialised bytes (`sync-reset`).
+//!    initialised bytes (`sync-reset`). The contract's `Pooled::growable` and
+//!    `Pooled::readable` do exactly these resets: read them, then use them.
 //! 3. **No re-zeroing**: a read buffer's bytes are zeroed once, when it is new. When it comes
 //!    back, keep its length (a `Vec<u8>`'s length is exactly how many of its bytes are
 //!    initialised) and let `get_read` use `resize(n, 0)`, which zeroes only what was never

@@ -147,20 +147,13 @@ impl Shared {
 impl BufferPool for SyncPool {
     #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take();
-        buffer.clear();
-        // `reserve` counts from the length, which is now 0: capacity >= `capacity` afterwards.
-        buffer.reserve(capacity);
-        Pooled::new(self, buffer)
+        Pooled::growable(self, self.take(), capacity)
     }
 
     #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take();
-        // Truncates when the buffer already holds `len` initialised bytes, and zeroes only the
-        // bytes past its initialised prefix otherwise: a reused buffer is not zeroed again.
-        buffer.resize(len, 0);
-        Pooled::new(self, buffer)
+        // Not zeroed again when reused: see `Pooled::readable`.
+        Pooled::readable(self, self.take(), len)
     }
 
     #[inline]

@@ -211,15 +211,11 @@ impl AdaptivePool {
 
 impl BufferPool for AdaptivePool {
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take(capacity);
-        buffer.clear();
-        Pooled::new(self, buffer)
+        Pooled::growable(self, self.take(capacity), capacity)
     }
 
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take(len);
-        buffer.resize(len, 0);
-        Pooled::new(self, buffer)
+        Pooled::readable(self, self.take(len), len)
     }
 
     fn put(&self, buffer: Box<Vec<u8>>) {

@@ -80,16 +80,11 @@ impl FixedPool {
 
 impl BufferPool for FixedPool {
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take(capacity);
-        buffer.clear();
-        Pooled::new(self, buffer)
+        Pooled::growable(self, self.take(capacity), capacity)
     }
 
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        let mut buffer = self.take(len);
-        // Zeroes only what was never initialised (see the contract's "Stale bytes").
-        buffer.resize(len, 0);
-        Pooled::new(self, buffer)
+        Pooled::readable(self, self.take(len), len)
     }
 
     fn put(&self, buffer: Box<Vec<u8>>) {

@@ -1,8 +1,8 @@
 //! Checks every pool must pass, whatever its strategy: reset before reuse, and no buffer shared
 //! by two holders under many threads. Each task's checks call them on its own pools.
 
-use crate::check::{ensure, Outcome};
-use crate::counting::{count_allocations, ensure_counting};
+use crate::check::{ensure, Failure, Outcome};
+use crate::counting::{count_allocations, ensure_counting, AllocatorCalls};
 use crate::pool::BufferPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +11,31 @@ use std::sync::Mutex;
 /// The address of a buffer's allocation: two buffers with the same address are the same memory.
 pub fn address(buffer: &[u8]) -> usize {
     buffer.as_ptr() as usize
+}
+
+/// Passes when the buffer at `again` is the allocation `first` and getting it cost no allocator
+/// call (`calls`): the grader's proof of reuse. `expected` says what was done.
+pub fn ensure_reused(
+    first: usize,
+    again: usize,
+    calls: &AllocatorCalls,
+    expected: &str,
+) -> Result<(), Failure> {
+    ensure(
+        again == first && calls.allocations == 0,
+        || format!("{expected}: the same allocation, 0 allocator calls"),
+        || {
+            let which = if again == first {
+                "the same"
+            } else {
+                "a different"
+            };
+            format!(
+                "{which} allocation, {} allocator call(s)",
+                calls.allocations
+            )
+        },
+    )
 }
 
 /// A reused buffer shows nothing of its previous holder: `get` gives an empty buffer with the

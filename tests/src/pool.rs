@@ -109,6 +109,26 @@ impl<'pool, P: BufferPool + ?Sized> Pooled<'pool, P> {
         }
     }
 
+    /// Resets `buffer` for the growable shape, empty with room for `capacity` bytes, and wraps
+    /// it: what a pool's `get` hands out. Clearing keeps the capacity and frees nothing.
+    #[inline]
+    pub fn growable(pool: &'pool P, mut buffer: Box<Vec<u8>>, capacity: usize) -> Self {
+        buffer.clear();
+        // `reserve` counts from the length, now 0: capacity >= `capacity` afterwards.
+        buffer.reserve(capacity);
+        Pooled::new(pool, buffer)
+    }
+
+    /// Sizes `buffer` to exactly `len` initialised bytes and wraps it: what a pool's `get_read`
+    /// hands out. `resize` truncates when the buffer already holds `len` initialised bytes and
+    /// zeroes only the bytes past its initialised prefix otherwise, so a reused buffer is not
+    /// zeroed again (see "Stale bytes").
+    #[inline]
+    pub fn readable(pool: &'pool P, mut buffer: Box<Vec<u8>>, len: usize) -> Self {
+        buffer.resize(len, 0);
+        Pooled::new(pool, buffer)
+    }
+
     /// Takes the buffer out of the guard for good: it will not go back to the pool. Use it to hand
     /// the bytes to an owner that outlives the loan. Written `Pooled::detach(guard)` so that it
     /// cannot be confused with a method of `Vec`. (It frees the small box the buffer travelled in;

@@ -125,38 +125,15 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let pool = standard_pool(workshop);
     let first = address(&pool.get(1024));
-    let (second, calls) = count_allocations(|| address(&pool.get(1024)));
-    ensure(
-        second == first && calls.allocations == 0,
-        || "get(1024), return, get(1024): the same allocation, 0 allocator calls".into(),
-        || {
-            format!(
-                "{} allocation, {} allocator call(s) for the second get",
-                if second == first {
-                    "the same"
-                } else {
-                    "a different"
-                },
-                calls.allocations
-            )
-        },
-    )?;
+    let (again, calls) = count_allocations(|| address(&pool.get(1024)));
+    every_pool::ensure_reused(first, again, &calls, "get(1024), return, get(1024)")?;
     let first = address(&pool.get_read(2048));
-    let (second, calls) = count_allocations(|| address(&pool.get_read(2048)));
-    ensure(
-        second == first && calls.allocations == 0,
-        || "get_read(2048), return, get_read(2048): the same allocation, 0 allocator calls".into(),
-        || {
-            format!(
-                "{} allocation, {} allocator call(s) for the second get_read",
-                if second == first {
-                    "the same"
-                } else {
-                    "a different"
-                },
-                calls.allocations
-            )
-        },
+    let (again, calls) = count_allocations(|| address(&pool.get_read(2048)));
+    every_pool::ensure_reused(
+        first,
+        again,
+        &calls,
+        "get_read(2048), return, get_read(2048)",
     )?;
     Ok("same allocation on the second get and get_read, 0 allocator calls".into())
 }

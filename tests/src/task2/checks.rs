@@ -252,19 +252,9 @@ pub fn fixed_reuses_its_buffers<W: Task2>(workshop: &W) -> Outcome {
     let first = address(&buffer);
     drop(buffer);
     let (again, calls) = count_allocations(|| address(&pool.get(4096)));
-    let (read, read_calls) = count_allocations(|| address(&pool.get_read(4096)));
-    ensure(
-        again == first && read == first && calls.allocations + read_calls.allocations == 0,
-        || "get and get_read after a return: the same allocation, 0 allocator calls".into(),
-        || {
-            format!(
-                "same allocation: {} and {}; {} allocator call(s)",
-                again == first,
-                read == first,
-                calls.allocations + read_calls.allocations
-            )
-        },
-    )?;
+    every_pool::ensure_reused(first, again, &calls, "get(4096) after a return")?;
+    let (again, calls) = count_allocations(|| address(&pool.get_read(4096)));
+    every_pool::ensure_reused(first, again, &calls, "get_read(4096) after a return")?;
     Ok("capacity exactly 4096; reused by get and get_read with 0 allocator calls".into())
 }
 
@@ -278,28 +268,31 @@ pub fn fixed_keeps_at_most_max_pooled<W: Task2>(workshop: &W) -> Outcome {
             ..FIXED
         },
     )?;
-    let held: Vec<_> = (0..6).map(|_| pool.get(4096)).collect();
+    keeps_at_most_four(&pool, 4096, "max_pooled")
+}
+
+/// Holding 6 buffers of `size` and returning them frees 2 of them; the 4 kept serve the next 4
+/// gets with no allocation, and a 5th get allocates. `bound` names the setting (4) in messages.
+fn keeps_at_most_four<P: BufferPool>(pool: &P, size: usize, bound: &str) -> Outcome {
+    let held: Vec<_> = (0..6).map(|_| pool.get(size)).collect();
     let (_, returning) = count_allocations(|| drop(held));
-    // Bytes, not calls: the boxes the buffers travel in and the test's own list are freed too.
+    // Bytes, not calls: the boxes the buffers travel in and the check's own list are freed too.
     ensure(
-        (2 * 4096..3 * 4096).contains(&returning.bytes_freed),
-        || {
-            "6 buffers returned to a pool with max_pooled = 4: 2 freed (8192 bytes and change)"
-                .into()
-        },
+        (2 * size..3 * size).contains(&returning.bytes_freed),
+        || format!("6 buffers of {size} bytes returned with {bound} = 4: 2 of them freed"),
         || format!("{} bytes freed", returning.bytes_freed),
     )?;
     let mut again = Vec::with_capacity(5);
     let (_, four) = count_allocations(|| {
         for _ in 0..4 {
-            again.push(pool.get(4096));
+            again.push(pool.get(size));
         }
     });
-    let (_, fifth) = count_allocations(|| again.push(pool.get(4096)));
+    let (_, fifth) = count_allocations(|| again.push(pool.get(size)));
     ensure(
         four.allocations == 0 && fifth.allocations > 0,
         || {
-            "the 4 kept buffers served 4 gets with 0 allocator calls, and a 5th get allocated"
+            "the 4 kept buffers to serve 4 gets with 0 allocator calls, and a 5th get to allocate"
                 .into()
         },
         || {
@@ -309,7 +302,9 @@ pub fn fixed_keeps_at_most_max_pooled<W: Task2>(workshop: &W) -> Outcome {
             )
         },
     )?;
-    Ok("kept 4 of 6, freed 2, and reused the 4".into())
+    Ok(format!(
+        "kept 4 of 6 buffers of {size} bytes, freed 2, reused the 4"
+    ))
 }
 
 /// A request larger than `buffer_size` is served by a plain allocation, freed on return and
@@ -505,23 +500,11 @@ pub fn class_takes_buffers_back_into_their_class<W: Task2>(workshop: &W) -> Outc
         || "it was handed the 128-byte buffer".into(),
     )?;
     let (again, calls) = count_allocations(|| address(&pool.get(120)));
-    ensure(
-        again == first && calls.allocations == 0,
-        || {
-            "get(120) to reuse the buffer get(100) returned (both class 128), 0 allocator calls"
-                .into()
-        },
-        || {
-            format!(
-                "{} allocation, {} allocator call(s)",
-                if again == first {
-                    "the same"
-                } else {
-                    "a different"
-                },
-                calls.allocations
-            )
-        },
+    every_pool::ensure_reused(
+        first,
+        again,
+        &calls,
+        "get(120) after get(100) returned its buffer (both class 128)",
     )?;
     Ok("back into class 128 and reused there, not by class 64".into())
 }
@@ -536,28 +519,7 @@ pub fn class_bounds_each_class<W: Task2>(workshop: &W) -> Outcome {
             ..CLASSES
         },
     )?;
-    let held: Vec<_> = (0..6).map(|_| pool.get(4096)).collect();
-    let (_, returning) = count_allocations(|| drop(held));
-    ensure(
-        (2 * 4096..3 * 4096).contains(&returning.bytes_freed),
-        || {
-            "6 class-4096 buffers returned with max_per_class = 4: 2 freed (8192 bytes and change)"
-                .into()
-        },
-        || format!("{} bytes freed", returning.bytes_freed),
-    )?;
-    let mut again = Vec::with_capacity(4);
-    let (_, calls) = count_allocations(|| {
-        for _ in 0..4 {
-            again.push(pool.get(4096));
-        }
-    });
-    ensure(
-        calls.allocations == 0,
-        || "the 4 kept buffers to serve the next 4 gets with 0 allocator calls".into(),
-        || format!("{} allocator call(s)", calls.allocations),
-    )?;
-    Ok("kept 4 of 6 in class 4096, freed 2, reused the 4".into())
+    keeps_at_most_four(&pool, 4096, "max_per_class")
 }
 
 /// A request above the largest class is served by a plain allocation that is never kept.
