@@ -20,7 +20,8 @@ use std::process::ExitCode;
 
 /// Every check process counts allocator calls: the checks trust the allocator, not the pool.
 #[global_allocator]
-static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+static GLOBAL: pool_checks::counting::SwitchableCounting =
+    pool_checks::counting::SwitchableCounting;
 
 fn main() -> ExitCode {
     match run() {

@@ -1,21 +1,103 @@
 //! Counting allocator calls, the way the grader proves reuse.
 //!
-//! A process that runs checks installs `stats_alloc`'s counting allocator as its global allocator:
+//! A process that runs checks installs [`SwitchableCounting`] as its global allocator:
 //!
 //! ```ignore
 //! #[global_allocator]
-//! static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &pool_checks::counting::COUNTING;
+//! static GLOBAL: pool_checks::counting::SwitchableCounting =
+//!     pool_checks::counting::SwitchableCounting;
 //! ```
 //!
-//! and the checks then ask it, not the pool, how many times the allocator was called. The counts
-//! are process-wide: measure single-threaded code, or code whose other threads are idle.
+//! It is `stats_alloc`'s counting allocator, which the checks then ask, not the pool, how many
+//! times the allocator was called. The counts are process-wide: measure single-threaded code, or
+//! code whose other threads are idle.
+//!
+//! Counting is not free: every call bumps shared atomic counters, which would slow the unpooled
+//! baseline of a throughput measurement more than the pool (and contend between threads). So
+//! counting can be switched off for timing ([`without_counting`]); the system allocator then
+//! serves the calls directly.
 
 use crate::check::Failure;
 use stats_alloc::{Region, Stats, StatsAlloc, INSTRUMENTED_SYSTEM};
-use std::alloc::System;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The counting allocator that check processes install as their global allocator.
+/// The counting allocator that check processes install (inside [`SwitchableCounting`]).
 pub static COUNTING: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Whether calls go through the counting allocator: on, except inside [`without_counting`].
+static COUNTING_ON: AtomicBool = AtomicBool::new(true);
+
+/// The global allocator of processes that run checks: [`COUNTING`], or the system allocator
+/// itself while counting is switched off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SwitchableCounting;
+
+impl SwitchableCounting {
+    fn counting() -> bool {
+        COUNTING_ON.load(Ordering::Relaxed)
+    }
+}
+
+// SAFETY: every call is forwarded unchanged, with the caller's own guarantees, to `COUNTING` or to
+// `System`. `COUNTING` is `StatsAlloc<System>`, which forwards to `System` after counting, so both
+// paths allocate from the same system allocator: a block obtained through one may be freed or
+// reallocated through the other, whatever the switch says meanwhile.
+unsafe impl GlobalAlloc for SwitchableCounting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if Self::counting() {
+            // SAFETY: forwarded with the caller's guarantees (see the impl's comment).
+            unsafe { COUNTING.alloc(layout) }
+        } else {
+            // SAFETY: as above.
+            unsafe { System.alloc(layout) }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if Self::counting() {
+            // SAFETY: forwarded with the caller's guarantees; `ptr` came from `System` either way.
+            unsafe { COUNTING.dealloc(ptr, layout) }
+        } else {
+            // SAFETY: as above.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if Self::counting() {
+            // SAFETY: forwarded with the caller's guarantees.
+            unsafe { COUNTING.alloc_zeroed(layout) }
+        } else {
+            // SAFETY: as above.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if Self::counting() {
+            // SAFETY: forwarded with the caller's guarantees; `ptr` came from `System` either way.
+            unsafe { COUNTING.realloc(ptr, layout, new_size) }
+        } else {
+            // SAFETY: as above.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+}
+
+/// Runs `work` with allocation counting switched off (for timing), then switches it on again,
+/// even if `work` panics.
+pub fn without_counting<T>(work: impl FnOnce() -> T) -> T {
+    struct OnAgain;
+    impl Drop for OnAgain {
+        fn drop(&mut self) {
+            COUNTING_ON.store(true, Ordering::SeqCst);
+        }
+    }
+    COUNTING_ON.store(false, Ordering::SeqCst);
+    let _on_again = OnAgain;
+    work()
+}
 
 /// What the allocator saw while some code ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
