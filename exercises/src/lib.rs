@@ -12,6 +12,7 @@ pub mod task1_sync_pool;
 pub mod task2_adaptive_pool;
 pub mod task2_fixed_pool;
 pub mod task2_size_class_pool;
+pub mod task3_measure;
 
 pub use task1_sync_pool::SyncPool;
 pub use task2_adaptive_pool::AdaptivePool;
@@ -20,6 +21,7 @@ pub use task2_size_class_pool::SizeClassPool;
 
 use pool_checks::task1::{SyncPoolConfig, Task1};
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use pool_checks::task3::{AllocationCount, Task3};
 use pool_checks::ConfigError;
 
 /// This crate's implementation of the workshop, as the grader sees it. Already done: you need not
@@ -50,5 +52,20 @@ impl Task2 for Workshop {
 
     fn adaptive_pool(&self, config: AdaptiveConfig) -> Result<AdaptivePool, ConfigError> {
         AdaptivePool::new(config)
+    }
+}
+
+impl Task3 for Workshop {
+    fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount {
+        task3_measure::count_allocations(work)
+    }
+
+    fn throughput_ratio(
+        &self,
+        baseline: &mut dyn FnMut(),
+        candidate: &mut dyn FnMut(),
+        rounds: usize,
+    ) -> f64 {
+        task3_measure::throughput_ratio(baseline, candidate, rounds)
     }
 }

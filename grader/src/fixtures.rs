@@ -15,8 +15,9 @@ use flawed_sync_pool::FlawedPool;
 use flawed_wrapper::Flawed;
 use pool_checks::task1::{SyncPoolConfig, Task1};
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use pool_checks::task3::{AllocationCount, Task3};
 use pool_checks::ConfigError;
-use solutions::{AdaptivePool, FixedPool, SizeClassPool};
+use solutions::{task3_measure, AdaptivePool, FixedPool, SizeClassPool};
 
 /// One mistake a student's pool can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,12 @@ pub enum Flaw {
     TrimIgnoresPeak,
     /// Task 2: the adaptive pool drops every buffer above 64 KiB.
     CapsRetainedAt64KiB,
+    /// Every returned buffer is zeroed over its whole capacity (correct, and slow).
+    ZeroesOnReturn,
+    /// Task 3: the toolkit's counter reports no allocations.
+    CountsNothing,
+    /// Task 3: the toolkit's ratio is candidate time over baseline time.
+    InvertsRatio,
     /// Task 1: `warm` deadlocks.
     Deadlocks,
     /// Task 1: `get` spins forever on large requests.
@@ -82,7 +89,7 @@ pub enum Flaw {
 }
 
 /// Every fixture: its flaw, its name on the command line, and what is wrong with it.
-const FIXTURES: [(Flaw, &str, &str); 29] = [
+const FIXTURES: [(Flaw, &str, &str); 32] = [
     (
         Flaw::None,
         "sound",
@@ -202,6 +209,21 @@ const FIXTURES: [(Flaw, &str, &str); 29] = [
         Flaw::CapsRetainedAt64KiB,
         "caps-retained-at-64kib",
         "the adaptive pool drops every buffer above 64 KiB",
+    ),
+    (
+        Flaw::ZeroesOnReturn,
+        "zeroes-on-return",
+        "every returned buffer is zeroed over its whole capacity",
+    ),
+    (
+        Flaw::CountsNothing,
+        "counts-nothing",
+        "the toolkit's allocation counter reports zero",
+    ),
+    (
+        Flaw::InvertsRatio,
+        "inverts-ratio",
+        "the toolkit's ratio is candidate time over baseline time",
     ),
     (
         Flaw::Deadlocks,
@@ -343,5 +365,28 @@ impl Task2 for Workshop {
         };
         let pool = AdaptivePool::new(config)?;
         Ok(Flawed::new(self.flaw, pool, usize::MAX))
+    }
+}
+
+impl Task3 for Workshop {
+    fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount {
+        let counted = task3_measure::count_allocations(work);
+        match self.flaw {
+            Flaw::CountsNothing => AllocationCount::default(),
+            _ => counted,
+        }
+    }
+
+    fn throughput_ratio(
+        &self,
+        baseline: &mut dyn FnMut(),
+        candidate: &mut dyn FnMut(),
+        rounds: usize,
+    ) -> f64 {
+        let ratio = task3_measure::throughput_ratio(baseline, candidate, rounds);
+        match self.flaw {
+            Flaw::InvertsRatio => 1.0 / ratio,
+            _ => ratio,
+        }
     }
 }

@@ -62,8 +62,23 @@ pub struct CheckResult {
     pub elapsed: Duration,
 }
 
-/// Runs `checks` of `subject`, each isolated, `jobs` at a time; results in the order given.
+/// Runs `checks` of `subject`, each isolated; results in the order given. Ordinary checks run
+/// `jobs` at a time; then the exclusive ones (they measure time) run one by one, alone.
 pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
+    let (exclusive, shared): (Vec<usize>, Vec<usize>) =
+        (0..checks.len()).partition(|&index| checks[index].exclusive);
+    let mut results: Vec<Option<CheckResult>> = (0..checks.len()).map(|_| None).collect();
+    for (indices, jobs) in [(shared, jobs), (exclusive, 1)] {
+        let batch: Vec<CheckInfo> = indices.iter().map(|&index| checks[index]).collect();
+        for (index, result) in indices.into_iter().zip(run_batch(subject, &batch, jobs)?) {
+            results[index] = Some(result);
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Runs `checks` `jobs` at a time; results in the order given.
+fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<CheckResult>>>> =
         Mutex::new((0..checks.len()).map(|_| None).collect());

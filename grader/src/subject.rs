@@ -5,6 +5,7 @@ use crate::fixtures::{self, Flaw};
 use anyhow::{bail, Result};
 use pool_checks::task1::Task1;
 use pool_checks::task2::Task2;
+use pool_checks::task3::Task3;
 use pool_checks::{CheckInfo, Outcome};
 
 /// An implementation of the workshop.
@@ -52,8 +53,10 @@ impl Subject {
             Subject::Solutions => "solutions",
             Subject::Fixture(_) => return "grader/src/fixtures.rs".into(),
         };
-        // A check's id starts with the pool it grades.
-        let module = match check.id.split('-').next() {
+        // A check's id starts with the pool it grades (criteria checks: after `criteria-`).
+        let pool = check.id.strip_prefix("criteria-").unwrap_or(check.id);
+        let module = match pool.split('-').next() {
+            Some("measure") => "task3_measure.rs",
             Some("sync") => "task1_sync_pool.rs",
             Some("fixed") => "task2_fixed_pool.rs",
             Some("class") => "task2_size_class_pool.rs",
@@ -82,14 +85,14 @@ impl Subject {
     }
 }
 
-fn infos<W: Task1 + Task2>() -> Vec<CheckInfo> {
+fn infos<W: Task1 + Task2 + Task3>() -> Vec<CheckInfo> {
     pool_checks::checks::<W>()
         .iter()
         .map(|check| check.info)
         .collect()
 }
 
-fn run<W: Task1 + Task2>(workshop: &W, id: &str) -> Option<Outcome> {
+fn run<W: Task1 + Task2 + Task3>(workshop: &W, id: &str) -> Option<Outcome> {
     let check = pool_checks::checks::<W>()
         .into_iter()
         .find(|check| check.info.id == id)?;

@@ -56,6 +56,9 @@ pub struct CheckInfo {
     pub catches: &'static str,
     /// How long the check may run before it counts as timed out.
     pub time_limit: Duration,
+    /// Whether it needs the machine to itself (it measures time): the grader then runs it alone,
+    /// after the others.
+    pub exclusive: bool,
 }
 
 /// A check bound to one implementation `W` of the tasks (the student's, the reference, a fixture).

@@ -138,6 +138,13 @@ pub fn count_allocations<T>(work: impl FnOnce() -> T) -> (T, AllocatorCalls) {
     (result, AllocatorCalls::from_stats(change))
 }
 
+/// Bytes allocated and not yet freed, by the counting allocator, since the process started
+/// (calls made while counting was off are not in it).
+pub fn live_bytes() -> i64 {
+    let stats = COUNTING.stats();
+    stats.bytes_allocated as i64 - stats.bytes_deallocated as i64
+}
+
 /// Proves that the counting allocator really is this process's global allocator. Without it every
 /// count reads zero and every "allocates nothing" check would pass: a check that cannot fail.
 pub fn ensure_counting() -> Result<(), Failure> {

@@ -2,8 +2,10 @@
 //!
 //! - [`pool`]: the [`BufferPool`] trait every pool implements, its RAII guard [`Pooled`] and its
 //!   [`PoolStats`].
-//! - [`task1`], [`task2`] (and, as the workshop grows, `task3` and `task4`): what each task asks
+//! - [`task1`], [`task2`], [`task3`] (and, as the workshop grows, `task4`): what each task asks
 //!   an implementation to provide (a trait such as [`task1::Task1`]) and the checks that grade it.
+//! - [`workloads`] and [`measure`]: the standard workloads and how Task 3's criteria measure
+//!   them (allocator calls per message, a robust throughput ratio, live memory).
 //! - [`every_pool`]: checks every pool must pass whatever its strategy (reset, many threads).
 //! - [`config`]: the [`ConfigError`] every pool constructor returns for a bad configuration.
 //! - [`check`]: what a check is, and the task list.
@@ -17,17 +19,21 @@ pub mod check;
 pub mod config;
 pub mod counting;
 pub mod every_pool;
+pub mod measure;
 pub mod pool;
 pub mod task1;
 pub mod task2;
+pub mod task3;
+pub mod workloads;
 
 pub use check::{Check, CheckInfo, Failure, Outcome, TaskInfo, TASKS};
 pub use config::ConfigError;
 pub use pool::{BufferPool, PoolStats, Pooled};
 
 /// Every check of every task an implementation `W` provides, in syllabus order.
-pub fn checks<W: task1::Task1 + task2::Task2>() -> Vec<Check<W>> {
+pub fn checks<W: task1::Task1 + task2::Task2 + task3::Task3>() -> Vec<Check<W>> {
     let mut checks = task1::checks::checks::<W>();
     checks.extend(task2::checks::checks::<W>());
+    checks.extend(task3::checks::checks::<W>());
     checks
 }

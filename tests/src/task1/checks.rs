@@ -381,6 +381,7 @@ pub const FACTORY: CheckInfo = CheckInfo {
            caller asked for more capacity",
     catches: "a pool that allocates with Vec::with_capacity itself and never calls the factory",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-reuse`.
@@ -394,6 +395,7 @@ pub const REUSE: CheckInfo = CheckInfo {
            must look there before calling the factory",
     catches: "a pool that allocates a fresh buffer on every get and drops every returned one",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-reset`.
@@ -407,6 +409,7 @@ pub const RESET: CheckInfo = CheckInfo {
            get_read must truncate or resize it to exactly the length asked",
     catches: "a pool that hands buffers out exactly as the previous holder left them",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-read-reuse`.
@@ -420,6 +423,7 @@ pub const READ_REUSE: CheckInfo = CheckInfo {
            then truncates, or resizes with zeros only past what was initialised",
     catches: "a pool that calls clear() on return and so re-zeroes every read buffer it hands out",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-oversized`.
@@ -433,6 +437,7 @@ pub const OVERSIZED: CheckInfo = CheckInfo {
            config.max_retained_capacity and let it drop when it is larger",
     catches: "a pool that keeps every buffer, however large it grew",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-warm`.
@@ -446,6 +451,7 @@ pub const WARM: CheckInfo = CheckInfo {
            (the shared store: one thread's slot holds one buffer)",
     catches: "a pool whose warm() does nothing, or keeps only one of the buffers it made",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-collect-one`.
@@ -459,6 +465,7 @@ pub const COLLECT_ONE: CheckInfo = CheckInfo {
            looks in the victim list before calling the factory",
     catches: "a pool whose collect() frees every idle buffer at once",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-collect-two`.
@@ -472,6 +479,7 @@ pub const COLLECT_TWO: CheckInfo = CheckInfo {
            the calling thread's cache",
     catches: "a pool whose collect() never frees anything",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-cross-thread`.
@@ -485,6 +493,7 @@ pub const CROSS_THREAD: CheckInfo = CheckInfo {
            thread_local! value's Drop runs at thread exit)",
     catches: "a pool with per-thread caches only, which strands buffers when a thread ends",
     time_limit: SECOND.saturating_mul(5),
+    exclusive: false,
 };
 
 /// `sync-stress`.
@@ -497,4 +506,5 @@ pub const STRESS: CheckInfo = CheckInfo {
            hand-off; unsafe code that aliases a buffer is the usual culprit",
     catches: "a pool that hands one allocation to two holders (an unsafe aliasing bug)",
     time_limit: SECOND.saturating_mul(30),
+    exclusive: false,
 };

@@ -831,6 +831,7 @@ pub const FIXED_CONFIG: CheckInfo = CheckInfo {
     hint: "validate in FixedPool::new and return ConfigError::new(field, value, rule)",
     catches: "a pool that accepts preallocate > max_pooled",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-prealloc`.
@@ -842,6 +843,7 @@ pub const FIXED_PREALLOC: CheckInfo = CheckInfo {
     hint: "allocate config.preallocate buffers of buffer_size in new() and store them",
     catches: "a pool that ignores preallocate",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-reuse`.
@@ -854,6 +856,7 @@ pub const FIXED_REUSE: CheckInfo = CheckInfo {
            keep returned buffers and hand them out again",
     catches: "a pool that allocates exactly what is asked and never reuses",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-bound`.
@@ -865,6 +868,7 @@ pub const FIXED_BOUND: CheckInfo = CheckInfo {
     hint: "in put, drop the buffer when the store already holds max_pooled",
     catches: "a pool that keeps every returned buffer",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-oversize`.
@@ -877,6 +881,7 @@ pub const FIXED_OVERSIZE: CheckInfo = CheckInfo {
            capacity is not buffer_size; count it in stats().created",
     catches: "a pool that keeps oversize buffers",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-detached`.
@@ -890,6 +895,7 @@ pub const FIXED_DETACHED: CheckInfo = CheckInfo {
            expected_capacity })",
     catches: "a pool that accepts any buffer on the raw return path",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-reset`.
@@ -901,6 +907,7 @@ pub const FIXED_RESET: CheckInfo = CheckInfo {
     hint: "clear() on get (keep the length for get_read, which resizes)",
     catches: "a pool that hands buffers out as the previous holder left them",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `fixed-stress`.
@@ -912,6 +919,7 @@ pub const FIXED_STRESS: CheckInfo = CheckInfo {
     hint: "guard the store with a Mutex (or a lock-free queue); never alias a buffer",
     catches: "a pool that leaks its buffers when dropped",
     time_limit: STRESS_LIMIT,
+    exclusive: false,
 };
 
 /// `class-config`.
@@ -923,6 +931,7 @@ pub const CLASS_CONFIG: CheckInfo = CheckInfo {
     hint: "validate in SizeClassPool::new: sizes non-zero powers of two, max >= min, bound >= 1",
     catches: "a pool that accepts a min_size that is not a power of two",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-select`.
@@ -936,6 +945,7 @@ pub const CLASS_SELECT: CheckInfo = CheckInfo {
            small pure function and test its boundaries",
     catches: "a class function that is off by one on powers of two",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-own`.
@@ -947,6 +957,7 @@ pub const CLASS_OWN: CheckInfo = CheckInfo {
     hint: "in put, compute the class from the buffer's capacity and push it there",
     catches: "a pool that puts every returned buffer in one list",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-bound`.
@@ -958,6 +969,7 @@ pub const CLASS_BOUND: CheckInfo = CheckInfo {
     hint: "in put, drop the buffer when its class already holds max_per_class",
     catches: "a pool without a bound per class",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-above-max`.
@@ -969,6 +981,7 @@ pub const CLASS_ABOVE_MAX: CheckInfo = CheckInfo {
     hint: "serve it with a plain allocation; in put, drop buffers larger than max_size",
     catches: "a pool that keeps buffers above max_size",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-regrown`.
@@ -982,6 +995,7 @@ pub const CLASS_REGROWN: CheckInfo = CheckInfo {
            class 256), and drop those below min_size",
     catches: "a pool that remembers the class a buffer was handed out from",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-waste`.
@@ -994,6 +1008,7 @@ pub const CLASS_WASTE: CheckInfo = CheckInfo {
            atomic counters",
     catches: "a pool that counts the class size of above-max requests instead of their capacity",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-reset`.
@@ -1005,6 +1020,7 @@ pub const CLASS_RESET: CheckInfo = CheckInfo {
     hint: "clear() on get (keep the length for get_read, which resizes)",
     catches: "a pool that hands buffers out as the previous holder left them",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `class-stress`.
@@ -1016,6 +1032,7 @@ pub const CLASS_STRESS: CheckInfo = CheckInfo {
     hint: "one Mutex per class (or one for all) around the class stacks",
     catches: "a pool that loses every buffer returned on a thread other than the one that took it",
     time_limit: STRESS_LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-config`.
@@ -1028,6 +1045,7 @@ pub const ADAPTIVE_CONFIG: CheckInfo = CheckInfo {
            percentile in 1..=100",
     catches: "a pool that accepts a percentile above 100",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-burst`.
@@ -1041,6 +1059,7 @@ pub const ADAPTIVE_BURST: CheckInfo = CheckInfo {
            percentile, free idle buffers above it, and drop returned ones above it",
     catches: "a pool that never recalibrates and keeps the burst's buffers",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-idle`.
@@ -1054,6 +1073,7 @@ pub const ADAPTIVE_IDLE: CheckInfo = CheckInfo {
            (held + idle), at least floor idle, and resets the peak",
     catches: "a pool whose trim() frees everything, floor included",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-steady`.
@@ -1066,6 +1086,7 @@ pub const ADAPTIVE_STEADY: CheckInfo = CheckInfo {
            the learned percentile",
     catches: "a pool with a fixed cap (64 KiB) instead of a learned one",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-reset`.
@@ -1077,6 +1098,7 @@ pub const ADAPTIVE_RESET: CheckInfo = CheckInfo {
     hint: "clear() on get (keep the length for get_read, which resizes)",
     catches: "a pool that hands buffers out as the previous holder left them",
     time_limit: LIMIT,
+    exclusive: false,
 };
 
 /// `adaptive-stress`.
@@ -1088,4 +1110,5 @@ pub const ADAPTIVE_STRESS: CheckInfo = CheckInfo {
     hint: "keep the counters (held, peak, histogram) and the store under one Mutex",
     catches: "a pool that hands one allocation to two holders",
     time_limit: STRESS_LIMIT,
+    exclusive: false,
 };

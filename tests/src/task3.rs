@@ -1,0 +1,140 @@
+//! Task 3, pool performance analysis: the student's measurement toolkit ([`Task3`]), the
+//! strategies the success criteria measure ([`Strategy`]), and the checks that grade both.
+//!
+//! The exercise this workshop mirrors only *reports* "70-90% fewer allocations, 2-4x faster".
+//! Here each strategy is measured on the standard workloads ([`crate::workloads`]) with the
+//! method of [`crate::measure`], and must reach, on the packet server, at least 80% fewer
+//! allocator calls and at least 2x the throughput of the unpooled baseline, with live memory
+//! that stops growing.
+
+pub mod checks;
+
+use crate::check::Failure;
+use crate::config::ConfigError;
+use crate::pool::BufferPool;
+use crate::task1::{SyncPoolConfig, Task1};
+use crate::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use crate::workloads::{Workload, FRAMING_HINT, READ_BUFFER, SMALL_BUFFER};
+
+/// What the student's allocation counter reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllocationCount {
+    /// Calls that obtained memory: `alloc`, `alloc_zeroed` and `realloc`.
+    pub allocations: usize,
+    /// Bytes those calls obtained (a realloc counts its growth).
+    pub bytes: usize,
+}
+
+/// The measurement toolkit a student builds in Task 3, as the checks call it.
+pub trait Task3 {
+    /// Runs `work` once and counts the allocator calls it made, with `stats_alloc`.
+    fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount;
+
+    /// How many times faster `candidate` runs than `baseline`: the median, over `rounds`
+    /// interleaved rounds, of each round's baseline time divided by its candidate time.
+    fn throughput_ratio(
+        &self,
+        baseline: &mut dyn FnMut(),
+        candidate: &mut dyn FnMut(),
+        rounds: usize,
+    ) -> f64;
+}
+
+/// A pooling strategy the success criteria measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Task 1's `SyncPool`.
+    Sync,
+    /// Task 2's `FixedPool`.
+    Fixed,
+    /// Task 2's `SizeClassPool`.
+    SizeClass,
+    /// Task 2's `AdaptivePool`.
+    Adaptive,
+}
+
+impl Strategy {
+    /// Every strategy.
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Sync,
+        Strategy::Fixed,
+        Strategy::SizeClass,
+        Strategy::Adaptive,
+    ];
+
+    /// Its name in reports; also the prefix of the ids of its checks (`sync-reuse`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Sync => "sync",
+            Strategy::Fixed => "fixed",
+            Strategy::SizeClass => "class",
+            Strategy::Adaptive => "adaptive",
+        }
+    }
+
+    /// The strategy called `name`.
+    pub fn named(name: &str) -> Option<Strategy> {
+        Strategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == name)
+    }
+}
+
+/// Something to do with a pool, whatever its type (a generic closure, as a trait).
+pub trait WithPool {
+    /// What it gives back.
+    type Output;
+    /// Does it.
+    fn with<P: BufferPool>(self, pool: &P) -> Self::Output;
+}
+
+/// Builds `strategy`'s pool from `workshop`, configured as the workshop's standard for
+/// `workload`, and hands it to `visitor`.
+pub fn with_strategy<W: Task1 + Task2, V: WithPool>(
+    workshop: &W,
+    strategy: Strategy,
+    workload: Workload,
+    visitor: V,
+) -> Result<V::Output, Failure> {
+    // The natural buffer size of each workload: what a fixed pool and a factory would use.
+    let natural = match workload {
+        Workload::PacketServer => READ_BUFFER,
+        Workload::Framing => 64 * 1024,
+        Workload::SmallBuffers => SMALL_BUFFER,
+    };
+    let refused = |error: ConfigError| {
+        Failure::new(
+            format!(
+                "the {} pool built from the standard configuration",
+                strategy.name()
+            ),
+            format!("refused: {error}"),
+        )
+    };
+    Ok(match strategy {
+        Strategy::Sync => {
+            let capacity = match workload {
+                Workload::Framing => FRAMING_HINT,
+                _ => natural,
+            };
+            let pool = workshop.sync_pool(SyncPoolConfig::with_capacity(capacity, 1024 * 1024));
+            visitor.with(&pool)
+        }
+        Strategy::Fixed => {
+            let config = FixedPoolConfig {
+                buffer_size: natural,
+                preallocate: 0,
+                max_pooled: 64,
+            };
+            visitor.with(&workshop.fixed_pool(config).map_err(refused)?)
+        }
+        Strategy::SizeClass => {
+            let pool = workshop.size_class_pool(SizeClassConfig::default());
+            visitor.with(&pool.map_err(refused)?)
+        }
+        Strategy::Adaptive => {
+            let pool = workshop.adaptive_pool(AdaptiveConfig::default());
+            visitor.with(&pool.map_err(refused)?)
+        }
+    })
+}
