@@ -12,6 +12,51 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub const OUTCOME_TAG: &str = "@@grader-outcome ";
 /// The tag before the line the child prints when something panics.
 pub const PANIC_TAG: &str = "@@grader-panic ";
+/// The tag before a measurement child's figures.
+pub const FIGURES_TAG: &str = "@@grader-figures ";
+
+/// What a measurement child reports: one strategy on one workload (Task 3's table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredFigures {
+    /// Allocator calls per message with the pool.
+    pub pooled_allocations: f64,
+    /// Allocator calls per message without.
+    pub unpooled_allocations: f64,
+    /// 1 - pooled / unpooled.
+    pub reduction: f64,
+    /// Throughput ratio, one thread: median, lowest and highest round.
+    pub one_thread: [f64; 3],
+    /// Throughput ratio, two threads on one pool: median, lowest and highest round.
+    pub two_threads: [f64; 3],
+    /// Peak live bytes while a buffer was held, first and second half of a long run.
+    pub peak_live: [i64; 2],
+    /// Live bytes after the run: what the pool retains.
+    pub retained: i64,
+    /// The unpooled baseline's peak live bytes.
+    pub unpooled_peak: i64,
+    /// Whether live memory stopped growing.
+    pub stable: bool,
+}
+
+impl From<pool_checks::task3::Figures> for MeasuredFigures {
+    fn from(figures: pool_checks::task3::Figures) -> Self {
+        let ratio = |r: &pool_checks::measure::Ratio| [r.median, r.lowest, r.highest];
+        MeasuredFigures {
+            pooled_allocations: figures.allocations.pooled,
+            unpooled_allocations: figures.allocations.unpooled,
+            reduction: figures.allocations.reduction(),
+            one_thread: ratio(&figures.one_thread),
+            two_threads: ratio(&figures.two_threads),
+            peak_live: [
+                figures.memory.first_half_peak,
+                figures.memory.second_half_peak,
+            ],
+            retained: figures.memory.retained,
+            unpooled_peak: figures.unpooled_peak,
+            stable: figures.memory.is_stable(),
+        }
+    }
+}
 
 /// What a child reports when its check ran to the end.
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,6 +92,26 @@ pub fn run_check(subject: Subject, id: &str) -> ExitCode {
         },
     };
     print_tagged(OUTCOME_TAG, &report);
+    ExitCode::SUCCESS
+}
+
+/// Measures `strategy` on `workload` for `subject` and prints the figures (or why it could not).
+pub fn run_measure(
+    subject: Subject,
+    strategy: pool_checks::task3::Strategy,
+    workload: pool_checks::workloads::Workload,
+) -> ExitCode {
+    install_panic_reporter();
+    match subject.analyse(strategy, workload) {
+        Ok(figures) => print_tagged(FIGURES_TAG, &MeasuredFigures::from(figures)),
+        Err(failure) => print_tagged(
+            OUTCOME_TAG,
+            &ChildOutcome::Failed {
+                expected: failure.expected,
+                seen: failure.seen,
+            },
+        ),
+    }
     ExitCode::SUCCESS
 }
 

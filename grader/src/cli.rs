@@ -2,6 +2,8 @@
 
 use crate::subject::Subject;
 use anyhow::{bail, Context, Result};
+use pool_checks::task3::Strategy;
+use pool_checks::workloads::Workload;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,12 @@ pub enum Command {
     /// Internal: run one check in this process and print its outcome (the grader runs itself
     /// this way, once per check, so that a crash fails one check only).
     RunCheck { subject: Subject, id: String },
+    /// Internal: measure one strategy on one workload in this process (Task 3's table).
+    Measure {
+        subject: Subject,
+        strategy: Strategy,
+        workload: Workload,
+    },
     /// Print the usage.
     Help,
     /// Name the grader's broken test pools.
@@ -32,10 +40,14 @@ pub struct Selection {
     pub check: Option<String>,
     /// Print one JSON report instead of text.
     pub json: bool,
+    /// Also measure the reference and show its figures beside the subject's.
+    pub compare: bool,
 }
 
 /// The flag the parent passes to a child to run one check.
 pub const RUN_CHECK: &str = "__run-check";
+/// The flag the parent passes to a child to measure one strategy on one workload.
+pub const MEASURE: &str = "__measure";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
@@ -45,10 +57,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
         task: None,
         check: None,
         json: false,
+        compare: false,
     };
     let mut list = false;
     let mut hint = None;
     let mut run_check = None;
+    let mut measure = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
@@ -73,11 +87,28 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             }
             "--check" => selection.check = Some(value(&mut args, "--check")?),
             "--json" => selection.json = true,
+            "--compare" => selection.compare = true,
             "--list" => list = true,
             "hint" => hint = Some(value(&mut args, "hint")?),
             RUN_CHECK => run_check = Some(value(&mut args, RUN_CHECK)?),
+            MEASURE => {
+                let strategy = value(&mut args, MEASURE)?;
+                let workload = value(&mut args, MEASURE)?;
+                let strategy = Strategy::named(&strategy)
+                    .with_context(|| format!("no strategy called `{strategy}`"))?;
+                let workload = Workload::named(&workload)
+                    .with_context(|| format!("no workload called `{workload}`"))?;
+                measure = Some((strategy, workload));
+            }
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
+    }
+    if let Some((strategy, workload)) = measure {
+        return Ok(Command::Measure {
+            subject: selection.subject,
+            strategy,
+            workload,
+        });
     }
     Ok(match (run_check, hint, list) {
         (Some(id), _, _) => Command::RunCheck {
@@ -108,6 +139,7 @@ Options:
   --check ID       only the check ID (e.g. sync-reuse)
   --list           list the checks without running them
   --json           print one machine-readable JSON report
+  --compare        with Task 3: measure the reference too, and show its figures beside yours
   --fixture NAME   grade one of the grader's broken test pools (for the grader's own tests;
                    `--fixture list` names them)
   -h, --help       this text

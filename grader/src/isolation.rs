@@ -102,36 +102,63 @@ fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<
 
 /// Runs one check in a child process and classifies what happened.
 pub fn run_isolated(subject: Subject, info: CheckInfo) -> Result<CheckResult> {
+    let mut args = vec![RUN_CHECK.to_string(), info.id.to_string()];
+    args.extend(subject.args());
+    let run = run_child(&args, info.time_limit, info.id)?;
+    Ok(CheckResult {
+        info,
+        status: run.status(),
+        elapsed: run.elapsed,
+    })
+}
+
+/// What a child process did.
+pub struct ChildRun {
+    /// How it ended; `None` if it was killed at its time limit.
+    pub exit: Option<ExitStatus>,
+    /// Its standard output (the tagged report lines are there).
+    pub stdout: String,
+    /// Its standard error (the default panic message, "overflowed its stack", ...).
+    pub stderr: String,
+    /// How long it ran.
+    pub elapsed: Duration,
+    /// Its time limit.
+    pub limit: Duration,
+}
+
+impl ChildRun {
+    /// What happened, in a check's terms.
+    pub fn status(&self) -> Status {
+        match self.exit {
+            None => Status::TimedOut { limit: self.limit },
+            Some(exit) => classify(exit, &self.stdout, &self.stderr),
+        }
+    }
+}
+
+/// Runs this same binary with `args`, up to `limit`; `what` names it in errors.
+pub fn run_child(args: &[String], limit: Duration, what: &str) -> Result<ChildRun> {
     let program = std::env::current_exe().context("Failed to find the grader's own executable")?;
     let started = Instant::now();
     let mut child = Command::new(program)
-        .arg(RUN_CHECK)
-        .arg(info.id)
-        .args(subject.args())
+        .args(args)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("Failed to start a process for check {}", info.id))?;
+        .with_context(|| format!("Failed to start a process for {what}"))?;
     // Read both pipes while waiting, so that a chatty pool cannot fill a pipe and stall.
     let stdout = child.stdout.take().map(capture);
     let stderr = child.stderr.take().map(capture);
-    let exit = wait_with_limit(&mut child, info.time_limit)
-        .with_context(|| format!("Failed to wait for check {}", info.id))?;
-    let elapsed = started.elapsed();
-    let stdout = stdout.map(join_capture).unwrap_or_default();
-    let stderr = stderr.map(join_capture).unwrap_or_default();
-    let status = match exit {
-        None => Status::TimedOut {
-            limit: info.time_limit,
-        },
-        Some(exit) => classify(exit, &stdout, &stderr),
-    };
-    Ok(CheckResult {
-        info,
-        status,
-        elapsed,
+    let exit =
+        wait_with_limit(&mut child, limit).with_context(|| format!("Failed to wait for {what}"))?;
+    Ok(ChildRun {
+        exit,
+        stdout: stdout.map(join_capture).unwrap_or_default(),
+        stderr: stderr.map(join_capture).unwrap_or_default(),
+        elapsed: started.elapsed(),
+        limit,
     })
 }
 
@@ -200,7 +227,7 @@ fn classify(exit: ExitStatus, stdout: &str, stderr: &str) -> Status {
 }
 
 /// The first line tagged `tag`, parsed.
-fn tagged<T: serde::de::DeserializeOwned>(output: &str, tag: &str) -> Option<T> {
+pub fn tagged<T: serde::de::DeserializeOwned>(output: &str, tag: &str) -> Option<T> {
     output
         .lines()
         .find_map(|line| line.strip_prefix(tag))

@@ -1,6 +1,7 @@
 //! The machine-readable report (`--json`): one JSON document per run, for instructors who
 //! collect results from many students.
 
+use crate::analysis::{Criterion, Row};
 use crate::isolation::{CheckResult, Status};
 use crate::subject::Subject;
 use serde::Serialize;
@@ -16,6 +17,23 @@ struct Report<'a> {
     total: usize,
     all_passed: bool,
     tasks: Vec<TaskReport<'a>>,
+    #[serde(flatten)]
+    extras: &'a Extras,
+}
+
+/// What a run of whole tasks adds to the checks: Task 3's table (the subject's, and the
+/// reference's with `--compare`) and the exercise's checklist.
+#[derive(Serialize, Default)]
+pub struct Extras {
+    /// Every strategy on every workload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Vec<Row>>,
+    /// The same, for the reference solutions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_analysis: Option<Vec<Row>>,
+    /// The exercise's success criteria, with figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success_criteria: Option<Vec<Criterion>>,
 }
 
 #[derive(Serialize)]
@@ -44,7 +62,7 @@ struct CheckReport<'a> {
 }
 
 /// Renders the JSON report of a grading run over `tasks`.
-pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult]) -> String {
+pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], extras: &Extras) -> String {
     let passed = results.iter().filter(|r| r.status.passed()).count();
     let report = Report {
         report_version: REPORT_VERSION,
@@ -65,6 +83,7 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult]) -> String
                     .collect(),
             })
             .collect(),
+        extras,
     };
     serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"
 }

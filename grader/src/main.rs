@@ -5,6 +5,7 @@
 //! the rest. The parent process only spawns and reports; each child (`__run-check ID`) runs one
 //! check with the counting allocator installed and prints one tagged JSON line.
 
+mod analysis;
 mod child;
 mod cli;
 mod fixtures;
@@ -12,6 +13,7 @@ mod isolation;
 mod json;
 mod report;
 mod subject;
+mod tradeoffs;
 
 use anyhow::{bail, Result};
 use cli::{Command, Selection};
@@ -36,6 +38,11 @@ fn main() -> ExitCode {
 fn run() -> Result<ExitCode> {
     match cli::parse(std::env::args().skip(1))? {
         Command::RunCheck { subject, id } => Ok(child::run_check(subject, &id)),
+        Command::Measure {
+            subject,
+            strategy,
+            workload,
+        } => Ok(child::run_measure(subject, strategy, workload)),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(ExitCode::SUCCESS)
@@ -64,17 +71,46 @@ fn run() -> Result<ExitCode> {
 /// Runs the selected checks and prints the report; success only if every one passed.
 fn grade(selection: &Selection) -> Result<ExitCode> {
     let (tasks, checks) = select(selection)?;
-    // Checks are separate processes: run as many at once as there are cores. (Throughput checks,
-    // from Task 3 on, will need the machine to themselves.)
+    let subject = selection.subject;
+    // Checks are separate processes: run as many at once as there are cores (the exclusive ones,
+    // which measure time, run alone afterwards).
     let jobs = std::thread::available_parallelism().map_or(2, |cores| cores.get());
-    let results = isolation::run_all(selection.subject, &checks, jobs)?;
+    let results = isolation::run_all(subject, &checks, jobs)?;
+    // Task 3's table and checklist come with a run of whole tasks, not of a single check.
+    let whole_task_3 = tasks.contains(&3) && selection.check.is_none();
+    let extras = json::Extras {
+        analysis: if whole_task_3 {
+            Some(analysis::measure(subject)?)
+        } else {
+            None
+        },
+        reference_analysis: if whole_task_3 && selection.compare {
+            Some(analysis::measure(subject::Subject::Solutions)?)
+        } else {
+            None
+        },
+        success_criteria: whole_task_3.then(|| {
+            analysis::success_criteria(&results, &tradeoffs::file_of(subject.crate_dir()))
+        }),
+    };
     if selection.json {
-        print!("{}", json::render(selection.subject, &tasks, &results));
+        print!("{}", json::render(subject, &tasks, &results, &extras));
     } else {
         print!(
             "{}",
-            report::render(selection.subject, &tasks, &results, report::Style::detect())
+            report::render(subject, &tasks, &results, report::Style::detect())
         );
+        if let Some(rows) = &extras.analysis {
+            println!();
+            print!(
+                "{}",
+                analysis::render_table(rows, extras.reference_analysis.as_deref())
+            );
+        }
+        if let Some(criteria) = &extras.success_criteria {
+            println!();
+            print!("{}", analysis::render_criteria(criteria));
+        }
     }
     let all_passed = results.iter().all(|result| result.status.passed());
     Ok(if all_passed {

@@ -5,7 +5,9 @@ use crate::fixtures::{self, Flaw};
 use anyhow::{bail, Result};
 use pool_checks::task1::Task1;
 use pool_checks::task2::Task2;
-use pool_checks::task3::Task3;
+use pool_checks::task3::{analyse, Figures, Strategy, Task3};
+use pool_checks::workloads::Workload;
+use pool_checks::Failure;
 use pool_checks::{CheckInfo, Outcome};
 
 /// An implementation of the workshop.
@@ -46,13 +48,20 @@ impl Subject {
         }
     }
 
+    /// The crate whose files a report points at (fixtures: the student's, for `TRADEOFFS.md`).
+    pub fn crate_dir(&self) -> &'static str {
+        match self {
+            Subject::Solutions => "solutions",
+            Subject::Exercises | Subject::Fixture(_) => "exercises",
+        }
+    }
+
     /// The file that holds the pool a check grades: where a student looks when it fails.
     pub fn file_for(&self, check: &CheckInfo) -> String {
-        let crate_dir = match self {
-            Subject::Exercises => "exercises",
-            Subject::Solutions => "solutions",
-            Subject::Fixture(_) => return "grader/src/fixtures.rs".into(),
-        };
+        if let Subject::Fixture(_) = self {
+            return "grader/src/fixtures.rs".into();
+        }
+        let crate_dir = self.crate_dir();
         // A check's id starts with the pool it grades (criteria checks: after `criteria-`).
         let pool = check.id.strip_prefix("criteria-").unwrap_or(check.id);
         let module = match pool.split('-').next() {
@@ -81,6 +90,17 @@ impl Subject {
             Subject::Exercises => run::<exercises::Workshop>(&exercises::Workshop, id),
             Subject::Solutions => run::<solutions::Workshop>(&solutions::Workshop, id),
             Subject::Fixture(flaw) => run(&fixtures::Workshop::new(*flaw), id),
+        }
+    }
+}
+
+impl Subject {
+    /// Measures `strategy` on `workload` in this process (Task 3's table).
+    pub fn analyse(&self, strategy: Strategy, workload: Workload) -> Result<Figures, Failure> {
+        match self {
+            Subject::Exercises => analyse(&exercises::Workshop, strategy, workload),
+            Subject::Solutions => analyse(&solutions::Workshop, strategy, workload),
+            Subject::Fixture(flaw) => analyse(&fixtures::Workshop::new(*flaw), strategy, workload),
         }
     }
 }

@@ -7,7 +7,7 @@ use common::{every_check_id, grade_json, statuses};
 
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
 /// caught by other checks too; these are the ones it exists for.
-const CAUGHT_BY: [(&str, &str, &str); 39] = [
+const CAUGHT_BY: [(&str, &str, &str); 45] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -42,6 +42,12 @@ const CAUGHT_BY: [(&str, &str, &str); 39] = [
     ("never-recalibrates", "adaptive-burst", "failed"),
     ("trim-ignores-peak", "adaptive-idle", "failed"),
     ("caps-retained-at-64kib", "adaptive-steady", "failed"),
+    ("counts-nothing", "measure-count", "failed"),
+    ("inverts-ratio", "measure-ratio", "failed"),
+    ("never-reuses", "criteria-sync", "failed"),
+    ("never-reuses", "criteria-adaptive", "failed"),
+    ("zeroes-on-return", "criteria-fixed", "failed"),
+    ("zeroes-on-return", "criteria-class", "failed"),
     ("deadlocks", "sync-warm", "timed out"),
     ("loops-forever", "sync-reset", "timed out"),
     ("panics", "sync-collect-one", "crashed"),
@@ -210,6 +216,21 @@ fn trim_ignores_peak() {
 #[test]
 fn caps_retained_at_64kib() {
     assert_caught("caps-retained-at-64kib");
+}
+
+#[test]
+fn zeroes_on_return() {
+    assert_caught("zeroes-on-return");
+}
+
+#[test]
+fn counts_nothing() {
+    assert_caught("counts-nothing");
+}
+
+#[test]
+fn inverts_ratio() {
+    assert_caught("inverts-ratio");
 }
 
 #[test]

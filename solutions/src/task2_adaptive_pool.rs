@@ -3,8 +3,10 @@
 //!
 //! It learns from what it serves, in windows of `window` gets:
 //!
-//! - **How large**: at the end of each window it takes the request sizes' histogram (by power of
-//!   two) and sets the *typical size* (the most frequent class; new buffers are made at least
+//! - **How large**: it keeps a histogram (by power of two) of the sizes asked for and of the
+//!   lengths buffers come back with (a buffer asked for with 1 KiB may come back holding a 40 KiB
+//!   message: bytebufferpool calibrates on returned lengths for this reason). At the end of each
+//!   window it sets the *typical size* (the most frequent class; new buffers are made at least
 //!   that large) and the *largest size worth keeping* (the class of the `percentile`-th
 //!   percentile). Idle buffers above it are freed at once, and returned ones above it dropped,
 //!   so a burst of huge requests is forgotten after one window of normal traffic
@@ -48,10 +50,14 @@ struct State {
     dropped: u64,
 }
 
-/// The request sizes of the current window, counted by power-of-two class (class `i` holds
-/// sizes in `(2^(i-1), 2^i]`). A fixed array: counting allocates nothing.
+/// The sizes seen in the current window (asked for, and returned lengths), counted by
+/// power-of-two class (class `i` holds sizes in `(2^(i-1), 2^i]`). A fixed array: counting
+/// allocates nothing. The window ends after `gets` requests.
 struct Window {
     counts: [u32; usize::BITS as usize + 1],
+    /// Sizes counted (requests and returns).
+    samples: usize,
+    /// Requests counted.
     gets: usize,
 }
 
@@ -59,13 +65,21 @@ impl Window {
     const fn new() -> Self {
         Window {
             counts: [0; usize::BITS as usize + 1],
+            samples: 0,
             gets: 0,
         }
     }
 
+    /// Counts a request for `size` bytes.
+    fn record_request(&mut self, size: usize) {
+        self.record(size);
+        self.gets += 1;
+    }
+
+    /// Counts a size seen some other way (the length a buffer came back with).
     fn record(&mut self, size: usize) {
         self.counts[size_class(size)] += 1;
-        self.gets += 1;
+        self.samples += 1;
     }
 
     /// The capacity of the most frequent class (the smaller one on a tie).
@@ -82,7 +96,7 @@ impl Window {
 
     /// The capacity of the class that holds the `percentile`-th percentile request.
     fn percentile_size(&self, percentile: u8) -> usize {
-        let needed = (self.gets * percentile as usize).div_ceil(100).max(1);
+        let needed = (self.samples * percentile as usize).div_ceil(100).max(1);
         let mut seen = 0;
         for (class, &count) in self.counts.iter().enumerate() {
             seen += count as usize;
@@ -159,7 +173,7 @@ impl AdaptivePool {
     fn take(&self, size: usize) -> Box<Vec<u8>> {
         let (buffer, freed) = {
             let mut state = self.lock();
-            state.window.record(size);
+            state.window.record_request(size);
             state.held += 1;
             state.peak_held = state.peak_held.max(state.held);
             let freed = if state.window.gets >= self.config.window {
@@ -221,6 +235,10 @@ impl BufferPool for AdaptivePool {
     fn put(&self, buffer: Box<Vec<u8>>) {
         let mut state = self.lock();
         state.held = state.held.saturating_sub(1);
+        // What the holder really used; a buffer returned empty says nothing new.
+        if !buffer.is_empty() {
+            state.window.record(buffer.len());
+        }
         if buffer.capacity() <= state.max_retained && state.idle.len() < self.config.max_pooled {
             state.idle.push(buffer);
         } else {
@@ -279,7 +297,7 @@ mod tests {
     fn window_of(sizes: &[usize]) -> Window {
         let mut window = Window::new();
         for &size in sizes {
-            window.record(size);
+            window.record_request(size);
         }
         window
     }

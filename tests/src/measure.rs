@@ -78,7 +78,8 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    fn from_rounds(mut ratios: Vec<f64>) -> Ratio {
+    /// The figures of a set of rounds' ratios.
+    pub fn from_rounds(mut ratios: Vec<f64>) -> Ratio {
         ratios.sort_by(f64::total_cmp);
         let count = ratios.len();
         let median = if count == 0 {
@@ -163,7 +164,9 @@ fn time(work: &mut dyn FnMut(), repeats: u32) -> Duration {
 }
 
 /// The ratio with `threads` threads running each side at once on the same pool (informational:
-/// two-thread figures depend on the allocator's arena locks and the machine's history).
+/// two-thread figures depend on the allocator's arena locks and the machine's history). Each
+/// thread serves the batch [`THREADED_REPEATS`] times, so that starting threads costs little
+/// beside the work.
 pub fn threaded_ratio<P: BufferPool>(
     workload: Workload,
     pool: &P,
@@ -173,19 +176,30 @@ pub fn threaded_ratio<P: BufferPool>(
     let mut baseline = || {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| workload.run_unpooled(sizes));
+                scope.spawn(|| {
+                    for _ in 0..THREADED_REPEATS {
+                        workload.run_unpooled(sizes);
+                    }
+                });
             }
         })
     };
     let mut candidate = || {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| workload.run_pooled(pool, sizes));
+                scope.spawn(|| {
+                    for _ in 0..THREADED_REPEATS {
+                        workload.run_pooled(pool, sizes);
+                    }
+                });
             }
         })
     };
     Ratio::from_rounds(interleaved_ratios(&mut baseline, &mut candidate, ROUNDS))
 }
+
+/// How many times each thread of [`threaded_ratio`] serves its batch per start.
+pub const THREADED_REPEATS: usize = 32;
 
 /// Live memory (bytes allocated and not yet freed, by the allocator's count) over a long run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

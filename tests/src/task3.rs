@@ -138,3 +138,60 @@ pub fn with_strategy<W: Task1 + Task2, V: WithPool>(
         }
     })
 }
+
+/// Everything Task 3's table shows for one strategy on one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Allocator calls per message, pooled and unpooled.
+    pub allocations: crate::measure::AllocationsPerMessage,
+    /// Throughput ratio, one thread.
+    pub one_thread: crate::measure::Ratio,
+    /// Throughput ratio, two threads on one pool (informational).
+    pub two_threads: crate::measure::Ratio,
+    /// Live memory over a long run of the pooled workload.
+    pub memory: crate::measure::MemoryProfile,
+    /// The unpooled baseline's peak live bytes.
+    pub unpooled_peak: i64,
+}
+
+/// Measures everything Task 3's table shows for `strategy` on `workload`.
+pub fn analyse<W: Task1 + Task2>(
+    workshop: &W,
+    strategy: Strategy,
+    workload: Workload,
+) -> Result<Figures, Failure> {
+    struct Analysis(Workload);
+    impl WithPool for Analysis {
+        type Output = Figures;
+        fn with<P: BufferPool>(self, pool: &P) -> Figures {
+            use crate::measure::{
+                allocations_per_message, interleaved_ratios, memory_profile, threaded_ratio,
+                unpooled_peak, Ratio, ROUNDS,
+            };
+            let workload = self.0;
+            let sizes = workload.message_sizes(256, 42);
+            let memory = memory_profile(workload, pool, &sizes, 8);
+            let unpooled_peak = unpooled_peak(workload, &sizes);
+            let allocations = allocations_per_message(workload, pool, &sizes);
+            let one_thread = Ratio::from_rounds(interleaved_ratios(
+                &mut || {
+                    workload.run_unpooled(&sizes);
+                },
+                &mut || {
+                    workload.run_pooled(pool, &sizes);
+                },
+                ROUNDS,
+            ));
+            let two_threads = threaded_ratio(workload, pool, &sizes, 2);
+            Figures {
+                allocations,
+                one_thread,
+                two_threads,
+                memory,
+                unpooled_peak,
+            }
+        }
+    }
+    crate::counting::ensure_counting()?;
+    with_strategy(workshop, strategy, workload, Analysis(workload))
+}

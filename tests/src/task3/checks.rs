@@ -66,7 +66,7 @@ pub fn counts_allocations_exactly<W: Task3>(workshop: &W) -> Outcome {
             "a Vec of capacity 1 pushed past it (alloc, then realloc)",
             2,
             &mut || {
-                let mut grown = Vec::with_capacity(1);
+                let mut grown = Vec::with_capacity(black_box(1));
                 grown.push(black_box(1u8));
                 grown.push(black_box(2u8));
                 black_box(grown);

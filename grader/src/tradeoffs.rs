@@ -1,0 +1,72 @@
+//! Counting the answered questions of a `TRADEOFFS.md`: each question is a `## ` heading, and it
+//! counts as answered when its section holds text other than the `TODO` placeholder. Whether the
+//! answers are any good is for an instructor to judge, and the report says so.
+
+use std::path::{Path, PathBuf};
+
+/// The trade-offs file of `crate_dir` (`exercises` or `solutions`), in the grader's source tree.
+pub fn file_of(crate_dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_dir)
+        .join("TRADEOFFS.md")
+}
+
+/// (answered, questions) in the file at `path`; `None` if it cannot be read.
+pub fn answered(path: &Path) -> Option<(usize, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(count(&text))
+}
+
+/// (answered, questions) in `text`.
+pub fn count(text: &str) -> (usize, usize) {
+    let mut questions = 0;
+    let mut answered = 0;
+    let mut has_answer = false;
+    let mut in_question = false;
+    for line in text.lines() {
+        if line.starts_with("## ") {
+            if in_question && has_answer {
+                answered += 1;
+            }
+            questions += 1;
+            in_question = true;
+            has_answer = false;
+        } else if in_question {
+            let line = line.trim();
+            let is_prompt = line.starts_with('>') || line.starts_with("<!--");
+            if !line.is_empty() && !is_prompt && line != "TODO" {
+                has_answer = true;
+            }
+        }
+    }
+    if in_question && has_answer {
+        answered += 1;
+    }
+    (answered, questions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn only_sections_with_real_text_count() {
+        let text = "# Title\nintro\n## Q1\n> prompt\nTODO\n## Q2\n\nMy answer.\n## Q3\n";
+        assert_eq!(count(text), (1, 3));
+    }
+
+    #[test]
+    fn the_template_and_the_reference_parse() {
+        let template = std::fs::read_to_string(super::file_of("exercises")).unwrap();
+        let (answered, questions) = count(&template);
+        assert_eq!(answered, 0, "the template answers nothing");
+        assert!(questions >= 6);
+        let reference = std::fs::read_to_string(super::file_of("solutions")).unwrap();
+        assert_eq!(
+            count(&reference),
+            (questions, questions),
+            "the reference answers all"
+        );
+    }
+}
