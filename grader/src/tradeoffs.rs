@@ -1,5 +1,6 @@
-//! Counting the answered questions of a `TRADEOFFS.md`: each question is a `## ` heading, and it
-//! counts as answered when its section holds text other than the `TODO` placeholder. Whether the
+//! Counting the answered questions of a `TRADEOFFS.md`: each question is a numbered `## 1. …`
+//! heading, and it counts as answered when its section holds text other than the `TODO`
+//! placeholder and the `>` prompts. Other headings end a question's section. Whether the
 //! answers are any good is for an instructor to judge, and the report says so.
 
 use std::path::{Path, PathBuf};
@@ -25,12 +26,15 @@ pub fn count(text: &str) -> (usize, usize) {
     let mut has_answer = false;
     let mut in_question = false;
     for line in text.lines() {
-        if line.starts_with("## ") {
+        if line.starts_with('#') {
             if in_question && has_answer {
                 answered += 1;
             }
-            questions += 1;
-            in_question = true;
+            let numbered = line
+                .strip_prefix("## ")
+                .is_some_and(|title| title.starts_with(|c: char| c.is_ascii_digit()));
+            questions += usize::from(numbered);
+            in_question = numbered;
             has_answer = false;
         } else if in_question {
             let line = line.trim();
@@ -52,7 +56,8 @@ mod tests {
 
     #[test]
     fn only_sections_with_real_text_count() {
-        let text = "# Title\nintro\n## Q1\n> prompt\nTODO\n## Q2\n\nMy answer.\n## Q3\n";
+        let text = "# Title\nintro\n## 1. Q\n> prompt\nTODO\n## 2. Q\n\nMy answer.\n## 3. Q\n\
+                    ## Notes\nnot a question\n";
         assert_eq!(count(text), (1, 3));
     }
 

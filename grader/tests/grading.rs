@@ -131,3 +131,22 @@ fn the_fixtures_can_be_listed() {
         assert!(text.contains(name), "{name} listed in {text}");
     }
 }
+
+#[test]
+fn compare_puts_the_reference_figures_beside_the_students() {
+    let (report, _) = grade_json(&["--task", "3", "--compare"]);
+    let rows = report["analysis"].as_array().expect("a Task 3 run has an analysis");
+    let reference = report["reference_analysis"]
+        .as_array()
+        .expect("--compare adds the reference's");
+    assert_eq!(rows.len(), 12, "4 strategies x 3 workloads");
+    assert_eq!(reference.len(), 12);
+    assert!(rows.iter().all(|row| row["missing"] == "not started"));
+    for row in reference {
+        let figures = &row["figures"];
+        assert!(figures["one_thread"][0].as_f64().is_some(), "{row:#}");
+        assert!(figures["pooled_allocations"].as_f64().is_some(), "{row:#}");
+    }
+    let criteria = report["success_criteria"].as_array().expect("the checklist");
+    assert_eq!(criteria.len(), 6);
+}

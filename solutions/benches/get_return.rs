@@ -7,6 +7,7 @@
 //! return, which is what their figures show, uncontended and contended.
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use lockfree_object_pool::LinearObjectPool;
 use pool_checks::task1::SyncPoolConfig;
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_checks::BufferPool;
@@ -27,6 +28,10 @@ fn get_return(c: &mut Criterion) {
     .expect("a valid config");
     let classes = SizeClassPool::new(SizeClassConfig::default()).expect("a valid config");
     let adaptive = AdaptivePool::new(AdaptiveConfig::default()).expect("a valid config");
+    // The crates a user would pick instead; their reset closures do what ours do (nothing to the
+    // bytes; a get clears).
+    let linear = LinearObjectPool::<Vec<u8>>::new(|| Vec::with_capacity(SIZE), Vec::clear);
+    let object = object_pool::Pool::<Vec<u8>>::new(64, || Vec::with_capacity(SIZE));
     let mut group = c.benchmark_group("get_return_4KiB");
     for threads in [1, 2] {
         bench(&mut group, "sync_pool_get", threads, || round_trip(&sync));
@@ -40,6 +45,14 @@ fn get_return(c: &mut Criterion) {
         });
         bench(&mut group, "adaptive_pool_get", threads, || {
             round_trip(&adaptive)
+        });
+        bench(&mut group, "lockfree_object_pool_linear", threads, || {
+            let buffer = linear.pull();
+            black_box(buffer.as_ptr());
+        });
+        bench(&mut group, "object_pool", threads, || {
+            let buffer = object.pull(|| Vec::with_capacity(SIZE));
+            black_box(buffer.as_ptr());
         });
         bench(&mut group, "thread_local_boxed_stack", threads, || {
             let buffer = boxed_stack::get(black_box(SIZE));

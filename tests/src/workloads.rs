@@ -147,6 +147,28 @@ impl Workload {
     }
 }
 
+impl Workload {
+    /// Serves one message of `size` bytes in `buffer`, a buffer obtained elsewhere (from another
+    /// pool crate, in the reference's benchmarks): for the packet server it must hold
+    /// [`READ_BUFFER`] initialised bytes, for the others it must be empty.
+    pub fn serve_message(self, buffer: &mut Vec<u8>, size: usize) -> u64 {
+        match self {
+            Workload::PacketServer => read_packet(buffer, size),
+            Workload::Framing => build_frame(buffer, size),
+            Workload::SmallBuffers => fill(buffer, size),
+        }
+    }
+
+    /// Makes a reused buffer ready for [`Workload::serve_message`]: empty, or sized to
+    /// [`READ_BUFFER`] without zeroing bytes it already holds.
+    pub fn prepare(self, buffer: &mut Vec<u8>) {
+        match self {
+            Workload::PacketServer => buffer.resize(READ_BUFFER, 0),
+            Workload::Framing | Workload::SmallBuffers => buffer.clear(),
+        }
+    }
+}
+
 /// The bytes packets and frames are made of: 64 KiB of a fixed pattern, made once.
 fn source() -> &'static [u8] {
     static SOURCE: OnceLock<Vec<u8>> = OnceLock::new();
