@@ -135,7 +135,9 @@ fn the_fixtures_can_be_listed() {
 #[test]
 fn compare_puts_the_reference_figures_beside_the_students() {
     let (report, _) = grade_json(&["--task", "3", "--compare"]);
-    let rows = report["analysis"].as_array().expect("a Task 3 run has an analysis");
+    let rows = report["analysis"]
+        .as_array()
+        .expect("a Task 3 run has an analysis");
     let reference = report["reference_analysis"]
         .as_array()
         .expect("--compare adds the reference's");
@@ -147,6 +149,8 @@ fn compare_puts_the_reference_figures_beside_the_students() {
         assert!(figures["one_thread"][0].as_f64().is_some(), "{row:#}");
         assert!(figures["pooled_allocations"].as_f64().is_some(), "{row:#}");
     }
-    let criteria = report["success_criteria"].as_array().expect("the checklist");
+    let criteria = report["success_criteria"]
+        .as_array()
+        .expect("the checklist");
     assert_eq!(criteria.len(), 6);
 }
