@@ -13,10 +13,9 @@
 //! The grader cannot run your benchmark for you; an instructor may ask for its output.
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use pool_checks::measure::time_on_threads;
 use pool_checks::BufferPool;
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
 
 /// Buffer sizes, 1 KiB to 1 MiB.
 const SIZES: [usize; 4] = [1024, 16 * 1024, 256 * 1024, 1024 * 1024];
@@ -57,28 +56,7 @@ fn bench(
     operation: impl Fn() + Sync,
 ) {
     group.bench_function(format!("{name}/{threads}_thread"), |b| {
-        b.iter_custom(|iterations| {
-            let start_line = Barrier::new(threads);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            start_line.wait();
-                            let start = Instant::now();
-                            for _ in 0..iterations {
-                                operation();
-                            }
-                            start.elapsed()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|worker| worker.join().unwrap_or(Duration::ZERO))
-                    .max()
-                    .unwrap_or_default()
-            })
-        })
+        b.iter_custom(|iterations| time_on_threads(threads, iterations, &operation))
     });
 }
 

@@ -8,13 +8,13 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use lockfree_object_pool::LinearObjectPool;
+use pool_checks::measure::time_on_threads;
 use pool_checks::task1::SyncPoolConfig;
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_checks::BufferPool;
 use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SIZE: usize = 4096;
 
@@ -106,28 +106,7 @@ fn bench<M: criterion::measurement::Measurement<Value = Duration>>(
     round_trip: impl Fn() + Sync,
 ) {
     group.bench_function(format!("{name}/{threads}_thread"), |b| {
-        b.iter_custom(|iterations| {
-            let start_line = Barrier::new(threads);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            start_line.wait();
-                            let start = Instant::now();
-                            for _ in 0..iterations {
-                                round_trip();
-                            }
-                            start.elapsed()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|worker| worker.join().expect("benchmark thread panicked"))
-                    .max()
-                    .unwrap_or_default()
-            })
-        })
+        b.iter_custom(|iterations| time_on_threads(threads, iterations, &round_trip))
     });
 }
 

@@ -201,6 +201,36 @@ pub fn threaded_ratio<P: BufferPool>(
 /// How many times each thread of [`threaded_ratio`] serves its batch per start.
 pub const THREADED_REPEATS: usize = 32;
 
+/// Runs `operation` `iterations` times on each of `threads` threads, started together, and
+/// returns the slowest thread's time: the time per operation on one thread, so that 1 and 2
+/// threads compare directly. For criterion's `iter_custom` in the benchmarks.
+pub fn time_on_threads(
+    threads: usize,
+    iterations: u64,
+    operation: &(impl Fn() + Sync),
+) -> Duration {
+    let start_line = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start_line.wait();
+                    let start = Instant::now();
+                    for _ in 0..iterations {
+                        operation();
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or(Duration::ZERO))
+            .max()
+            .unwrap_or_default()
+    })
+}
+
 /// Live memory (bytes allocated and not yet freed, by the allocator's count) over a long run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryProfile {
