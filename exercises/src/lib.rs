@@ -13,15 +13,19 @@ pub mod task2_adaptive_pool;
 pub mod task2_fixed_pool;
 pub mod task2_size_class_pool;
 pub mod task3_measure;
+pub mod task4_config;
+pub mod task4_production_pool;
 
 pub use task1_sync_pool::SyncPool;
 pub use task2_adaptive_pool::AdaptivePool;
 pub use task2_fixed_pool::FixedPool;
 pub use task2_size_class_pool::SizeClassPool;
+pub use task4_production_pool::ProductionPool;
 
 use pool_checks::task1::{SyncPoolConfig, Task1};
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
 use pool_checks::task3::{AllocationCount, Task3};
+use pool_checks::task4::{PoolConfig, Task4};
 use pool_checks::ConfigError;
 
 /// This crate's implementation of the workshop, as the grader sees it. Already done: you need not
@@ -67,5 +71,21 @@ impl Task3 for Workshop {
         rounds: usize,
     ) -> f64 {
         task3_measure::throughput_ratio(baseline, candidate, rounds)
+    }
+}
+
+impl Task4 for Workshop {
+    type ProductionPool = ProductionPool;
+
+    fn production_pool(&self, config: PoolConfig) -> Result<ProductionPool, ConfigError> {
+        ProductionPool::new(config)
+    }
+
+    fn config_from_toml(&self, text: &str) -> Result<PoolConfig, ConfigError> {
+        task4_config::from_toml(text)
+    }
+
+    fn config_from_env(&self, vars: &[(String, String)]) -> Result<PoolConfig, ConfigError> {
+        task4_config::from_env(vars)
     }
 }

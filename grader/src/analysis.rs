@@ -185,6 +185,19 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
         .iter()
         .all(|(name, _)| passed(&format!("criteria-{name}")));
     let answered = crate::tradeoffs::answered(tradeoffs);
+    // Monitoring is Task 4's metrics and exports.
+    let monitoring_checks = ["prod-metrics-exact", "prod-metrics-threads", "prod-exports"];
+    let monitoring = results.iter().any(|result| result.info.task == 4).then(|| {
+        let passing = monitoring_checks.iter().filter(|id| passed(id)).count();
+        (
+            passing == monitoring_checks.len(),
+            format!(
+                "{passing} of {} monitoring checks pass ({})",
+                monitoring_checks.len(),
+                monitoring_checks.join(", ")
+            ),
+        )
+    });
     // Task 1 and 2's checks decide which strategies pass; a run of Task 3 alone cannot tell.
     let strategies_ran = results
         .iter()
@@ -227,8 +240,11 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
         },
         Criterion {
             criterion: "monitoring for pool effectiveness",
-            met: None,
-            detail: "Task 4, not in this version of the workshop".into(),
+            met: monitoring.as_ref().map(|(passed, _)| *passed),
+            detail: match monitoring {
+                Some((_, detail)) => detail,
+                None => "run Task 4 to check it".into(),
+            },
         },
         Criterion {
             criterion: "trade-offs documented",

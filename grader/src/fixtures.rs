@@ -16,8 +16,11 @@ use flawed_wrapper::Flawed;
 use pool_checks::task1::{SyncPoolConfig, Task1};
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
 use pool_checks::task3::{AllocationCount, Task3};
+use pool_checks::task4::{LimitPolicy, PoolConfig, Task4};
 use pool_checks::ConfigError;
-use solutions::{task3_measure, AdaptivePool, FixedPool, SizeClassPool};
+use solutions::{
+    task3_measure, task4_config, AdaptivePool, FixedPool, ProductionPool, SizeClassPool,
+};
 
 /// One mistake a student's pool can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,26 @@ pub enum Flaw {
     CountsNothing,
     /// Task 3: the toolkit's ratio is candidate time over baseline time.
     InvertsRatio,
+    /// Task 4: the environment loader ignores `POOL_ZERO_ON_RETURN`.
+    EnvIgnoresZeroOnReturn,
+    /// Task 4: returns are counted twice for buffers dropped because the pool is full.
+    MiscountsMetrics,
+    /// Task 4: the gets counter is updated with a load and a store, and loses increments.
+    RacyCounters,
+    /// Task 4: Prometheus counters lack the `_total` suffix.
+    CountersWithoutTotal,
+    /// Task 4: policy `allocate` fails instead.
+    FailsInsteadOfAllocating,
+    /// Task 4: the limits are ignored.
+    IgnoresLimits,
+    /// Task 4: policy `wait` fails at once instead.
+    FailsInsteadOfWaiting,
+    /// Task 4: `shrink_to` frees nothing.
+    ShrinkDoesNothing,
+    /// Task 4: `zero_on_return` is ignored.
+    IgnoresZeroOnReturn,
+    /// Task 4: the leak report counts one buffer too few.
+    MiscountsLeaks,
     /// Task 1: `warm` deadlocks.
     Deadlocks,
     /// Task 1: `get` spins forever on large requests.
@@ -89,7 +112,7 @@ pub enum Flaw {
 }
 
 /// Every fixture: its flaw, its name on the command line, and what is wrong with it.
-const FIXTURES: [(Flaw, &str, &str); 32] = [
+const FIXTURES: [(Flaw, &str, &str); 42] = [
     (
         Flaw::None,
         "sound",
@@ -224,6 +247,56 @@ const FIXTURES: [(Flaw, &str, &str); 32] = [
         Flaw::InvertsRatio,
         "inverts-ratio",
         "the toolkit's ratio is candidate time over baseline time",
+    ),
+    (
+        Flaw::EnvIgnoresZeroOnReturn,
+        "env-ignores-zero-on-return",
+        "the environment loader ignores POOL_ZERO_ON_RETURN",
+    ),
+    (
+        Flaw::MiscountsMetrics,
+        "miscounts-metrics",
+        "returns are counted twice for buffers dropped because the pool is full",
+    ),
+    (
+        Flaw::RacyCounters,
+        "racy-counters",
+        "the gets counter is a load and a store, and loses increments between threads",
+    ),
+    (
+        Flaw::CountersWithoutTotal,
+        "counters-without-total",
+        "Prometheus counters lack the _total suffix",
+    ),
+    (
+        Flaw::FailsInsteadOfAllocating,
+        "fails-instead-of-allocating",
+        "policy allocate fails at the limit instead",
+    ),
+    (
+        Flaw::IgnoresLimits,
+        "ignores-limits",
+        "max_in_use and max_bytes_in_use are ignored",
+    ),
+    (
+        Flaw::FailsInsteadOfWaiting,
+        "fails-instead-of-waiting",
+        "policy wait fails at once instead",
+    ),
+    (
+        Flaw::ShrinkDoesNothing,
+        "shrink-does-nothing",
+        "shrink_to frees nothing",
+    ),
+    (
+        Flaw::IgnoresZeroOnReturn,
+        "ignores-zero-on-return",
+        "zero_on_return is ignored",
+    ),
+    (
+        Flaw::MiscountsLeaks,
+        "miscounts-leaks",
+        "the leak report counts one buffer too few",
     ),
     (
         Flaw::Deadlocks,
@@ -388,5 +461,59 @@ impl Task3 for Workshop {
             Flaw::InvertsRatio => 1.0 / ratio,
             _ => ratio,
         }
+    }
+}
+
+impl Task4 for Workshop {
+    type ProductionPool = Flawed<ProductionPool>;
+
+    fn production_pool(&self, config: PoolConfig) -> Result<Self::ProductionPool, ConfigError> {
+        let config = match self.flaw {
+            Flaw::AcceptsBadConfigs => PoolConfig {
+                max_pooled: config.max_pooled.max(1),
+                ..config
+            },
+            Flaw::FailsInsteadOfAllocating if config.on_limit == LimitPolicy::Allocate => {
+                PoolConfig {
+                    on_limit: LimitPolicy::Fail,
+                    ..config
+                }
+            }
+            Flaw::FailsInsteadOfWaiting if config.on_limit == LimitPolicy::Wait => PoolConfig {
+                on_limit: LimitPolicy::Fail,
+                ..config
+            },
+            Flaw::IgnoresLimits => PoolConfig {
+                max_in_use: LARGE,
+                max_bytes_in_use: usize::MAX / 2,
+                ..config
+            },
+            Flaw::IgnoresZeroOnReturn => PoolConfig {
+                zero_on_return: false,
+                ..config
+            },
+            _ => config,
+        };
+        let oversize_above = config.max_buffer_size;
+        Ok(Flawed::new(
+            self.flaw,
+            ProductionPool::new(config)?,
+            oversize_above,
+        ))
+    }
+
+    fn config_from_toml(&self, text: &str) -> Result<PoolConfig, ConfigError> {
+        task4_config::from_toml(text)
+    }
+
+    fn config_from_env(&self, vars: &[(String, String)]) -> Result<PoolConfig, ConfigError> {
+        let config = task4_config::from_env(vars)?;
+        Ok(match self.flaw {
+            Flaw::EnvIgnoresZeroOnReturn => PoolConfig {
+                zero_on_return: false,
+                ..config
+            },
+            _ => config,
+        })
     }
 }

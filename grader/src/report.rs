@@ -94,7 +94,7 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
         for result in in_task {
             let _ = writeln!(
                 out,
-                "  {} {:<18} {}",
+                "  {} {:<20} {}",
                 style.status(&result.status),
                 result.info.id,
                 result.info.title
@@ -107,7 +107,7 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
                 },
                 Status::Failed(_) | Status::TimedOut { .. } | Status::Crashed { .. } => continue,
             };
-            let _ = writeln!(out, "  {:<11} {:<18} {}", "", "", style.dim(&detail));
+            let _ = writeln!(out, "  {:<11} {:<20} {}", "", "", style.dim(&detail));
         }
     }
     let _ = writeln!(out);
@@ -244,7 +244,7 @@ pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
             let _ = writeln!(out, "  no checks yet in this version of the workshop");
         }
         for check in in_task {
-            let _ = writeln!(out, "  {:<18} {}", check.id, check.title);
+            let _ = writeln!(out, "  {:<20} {}", check.id, check.title);
         }
     }
     out

@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use pool_checks::task1::Task1;
 use pool_checks::task2::Task2;
 use pool_checks::task3::{analyse, Figures, Strategy, Task3};
+use pool_checks::task4::Task4;
 use pool_checks::workloads::Workload;
 use pool_checks::Failure;
 use pool_checks::{CheckInfo, Outcome};
@@ -70,6 +71,8 @@ impl Subject {
             Some("fixed") => "task2_fixed_pool.rs",
             Some("class") => "task2_size_class_pool.rs",
             Some("adaptive") => "task2_adaptive_pool.rs",
+            Some("prod") if pool.starts_with("prod-config") => "task4_config.rs",
+            Some("prod") => "task4_production_pool.rs",
             _ => "lib.rs",
         };
         format!("{crate_dir}/src/{module}")
@@ -105,14 +108,14 @@ impl Subject {
     }
 }
 
-fn infos<W: Task1 + Task2 + Task3>() -> Vec<CheckInfo> {
+fn infos<W: Task1 + Task2 + Task3 + Task4>() -> Vec<CheckInfo> {
     pool_checks::checks::<W>()
         .iter()
         .map(|check| check.info)
         .collect()
 }
 
-fn run<W: Task1 + Task2 + Task3>(workshop: &W, id: &str) -> Option<Outcome> {
+fn run<W: Task1 + Task2 + Task3 + Task4>(workshop: &W, id: &str) -> Option<Outcome> {
     let check = pool_checks::checks::<W>()
         .into_iter()
         .find(|check| check.info.id == id)?;

@@ -7,7 +7,7 @@ use common::{every_check_id, grade_json, statuses};
 
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
 /// caught by other checks too; these are the ones it exists for.
-const CAUGHT_BY: [(&str, &str, &str); 45] = [
+const CAUGHT_BY: [(&str, &str, &str); 59] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -48,6 +48,28 @@ const CAUGHT_BY: [(&str, &str, &str); 45] = [
     ("never-reuses", "criteria-adaptive", "failed"),
     ("zeroes-on-return", "criteria-fixed", "failed"),
     ("zeroes-on-return", "criteria-class", "failed"),
+    ("accepts-bad-configs", "prod-config-errors", "failed"),
+    (
+        "env-ignores-zero-on-return",
+        "prod-config-sources",
+        "failed",
+    ),
+    ("miscounts-metrics", "prod-metrics-exact", "failed"),
+    ("racy-counters", "prod-metrics-threads", "failed"),
+    ("counters-without-total", "prod-exports", "failed"),
+    (
+        "fails-instead-of-allocating",
+        "prod-limit-allocate",
+        "failed",
+    ),
+    ("ignores-limits", "prod-limit-fail", "failed"),
+    ("ignores-limits", "prod-limit-stress", "failed"),
+    ("fails-instead-of-waiting", "prod-limit-wait", "failed"),
+    ("shrink-does-nothing", "prod-shrink", "failed"),
+    ("ignores-zero-on-return", "prod-zero", "failed"),
+    ("miscounts-leaks", "prod-leaks", "failed"),
+    ("never-resets", "prod-reset", "failed"),
+    ("leaks-on-drop", "prod-stress", "failed"),
     ("deadlocks", "sync-warm", "timed out"),
     ("loops-forever", "sync-reset", "timed out"),
     ("panics", "sync-collect-one", "crashed"),
@@ -231,6 +253,56 @@ fn counts_nothing() {
 #[test]
 fn inverts_ratio() {
     assert_caught("inverts-ratio");
+}
+
+#[test]
+fn env_ignores_zero_on_return() {
+    assert_caught("env-ignores-zero-on-return");
+}
+
+#[test]
+fn miscounts_metrics() {
+    assert_caught("miscounts-metrics");
+}
+
+#[test]
+fn racy_counters() {
+    assert_caught("racy-counters");
+}
+
+#[test]
+fn counters_without_total() {
+    assert_caught("counters-without-total");
+}
+
+#[test]
+fn fails_instead_of_allocating() {
+    assert_caught("fails-instead-of-allocating");
+}
+
+#[test]
+fn ignores_limits() {
+    assert_caught("ignores-limits");
+}
+
+#[test]
+fn fails_instead_of_waiting() {
+    assert_caught("fails-instead-of-waiting");
+}
+
+#[test]
+fn shrink_does_nothing() {
+    assert_caught("shrink-does-nothing");
+}
+
+#[test]
+fn ignores_zero_on_return() {
+    assert_caught("ignores-zero-on-return");
+}
+
+#[test]
+fn miscounts_leaks() {
+    assert_caught("miscounts-leaks");
 }
 
 #[test]

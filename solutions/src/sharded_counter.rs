@@ -52,12 +52,20 @@ impl ShardedCounter {
             .fetch_add(amount, Ordering::Relaxed);
     }
 
-    /// The sum of everything added.
+    /// Subtracts `amount`, for a gauge: a shard may wrap below zero, the sum does not (as long as
+    /// the true total does not).
+    #[inline]
+    pub fn sub(&self, amount: u64) {
+        self.shards[this_threads_shard()]
+            .0
+            .fetch_sub(amount, Ordering::Relaxed);
+    }
+
+    /// The sum of everything added (less everything subtracted).
     pub fn sum(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|shard| shard.0.load(Ordering::Relaxed))
-            .sum()
+        self.shards.iter().fold(0u64, |sum, shard| {
+            sum.wrapping_add(shard.0.load(Ordering::Relaxed))
+        })
     }
 }
 
@@ -78,5 +86,15 @@ mod tests {
             }
         });
         assert_eq!(counter.sum(), 8 * 1000 * 3);
+    }
+
+    #[test]
+    fn a_gauge_goes_up_on_one_thread_and_down_on_another() {
+        let gauge = ShardedCounter::default();
+        gauge.add(100);
+        std::thread::scope(|scope| {
+            scope.spawn(|| gauge.sub(60));
+        });
+        assert_eq!(gauge.sum(), 40);
     }
 }

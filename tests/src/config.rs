@@ -7,8 +7,9 @@ use std::fmt;
 /// not a crash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    /// The field, as it is spelled in the config struct (e.g. `buffer_size`).
-    pub field: &'static str,
+    /// The field, as it is spelled in the config struct (e.g. `buffer_size`), or the unknown
+    /// name that was given.
+    pub field: String,
     /// The value it had.
     pub value: String,
     /// The rule it breaks, e.g. "must be at least 1".
@@ -17,9 +18,13 @@ pub struct ConfigError {
 
 impl ConfigError {
     /// `field` had `value`, which breaks `rule`.
-    pub fn new(field: &'static str, value: impl fmt::Display, rule: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
         ConfigError {
-            field,
+            field: field.into(),
             value: value.to_string(),
             rule: rule.into(),
         }

@@ -2,7 +2,7 @@
 //!
 //! - [`pool`]: the [`BufferPool`] trait every pool implements, its RAII guard [`Pooled`] and its
 //!   [`PoolStats`].
-//! - [`task1`], [`task2`], [`task3`] (and, as the workshop grows, `task4`): what each task asks
+//! - [`task1`] to [`task4`]: what each task asks
 //!   an implementation to provide (a trait such as [`task1::Task1`]) and the checks that grade it.
 //! - [`workloads`] and [`measure`]: the standard workloads and how Task 3's criteria measure
 //!   them (allocator calls per message, a robust throughput ratio, live memory).
@@ -24,6 +24,7 @@ pub mod pool;
 pub mod task1;
 pub mod task2;
 pub mod task3;
+pub mod task4;
 pub mod workloads;
 
 pub use check::{Check, CheckInfo, Failure, Outcome, TaskInfo, TASKS};
@@ -31,9 +32,10 @@ pub use config::ConfigError;
 pub use pool::{BufferPool, PoolStats, Pooled};
 
 /// Every check of every task an implementation `W` provides, in syllabus order.
-pub fn checks<W: task1::Task1 + task2::Task2 + task3::Task3>() -> Vec<Check<W>> {
+pub fn checks<W: task1::Task1 + task2::Task2 + task3::Task3 + task4::Task4>() -> Vec<Check<W>> {
     let mut checks = task1::checks::checks::<W>();
     checks.extend(task2::checks::checks::<W>());
     checks.extend(task3::checks::checks::<W>());
+    checks.extend(task4::checks::checks::<W>());
     checks
 }
