@@ -11,8 +11,9 @@ use lockfree_object_pool::LinearObjectPool;
 use pool_checks::measure::time_on_threads;
 use pool_checks::task1::SyncPoolConfig;
 use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
+use pool_checks::task4::PoolConfig;
 use pool_checks::BufferPool;
-use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};
+use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -28,6 +29,12 @@ fn get_return(c: &mut Criterion) {
     .expect("a valid config");
     let classes = SizeClassPool::new(SizeClassConfig::default()).expect("a valid config");
     let adaptive = AdaptivePool::new(AdaptiveConfig::default()).expect("a valid config");
+    let production = ProductionPool::new(PoolConfig::default()).expect("a valid config");
+    let zeroing = ProductionPool::new(PoolConfig {
+        zero_on_return: true,
+        ..PoolConfig::default()
+    })
+    .expect("a valid config");
     // The crates a user would pick instead; their reset closures do what ours do (nothing to the
     // bytes; a get clears).
     let linear = LinearObjectPool::<Vec<u8>>::new(|| Vec::with_capacity(SIZE), Vec::clear);
@@ -46,6 +53,24 @@ fn get_return(c: &mut Criterion) {
         bench(&mut group, "adaptive_pool_get", threads, || {
             round_trip(&adaptive)
         });
+        // Task 4: the same store as FixedPool, plus limits and sharded metrics.
+        bench(&mut group, "production_pool_get", threads, || {
+            round_trip(&production)
+        });
+        // 4 KiB read buffers, returned with their 4 KiB initialised: zero_on_return zeroes them.
+        bench(&mut group, "production_pool_get_read", threads, || {
+            let buffer = production.get_read(black_box(SIZE));
+            black_box(buffer.as_ptr());
+        });
+        bench(
+            &mut group,
+            "production_pool_get_read_zeroing",
+            threads,
+            || {
+                let buffer = zeroing.get_read(black_box(SIZE));
+                black_box(buffer.as_ptr());
+            },
+        );
         bench(&mut group, "lockfree_object_pool_linear", threads, || {
             let buffer = linear.pull();
             black_box(buffer.as_ptr());

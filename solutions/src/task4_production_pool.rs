@@ -8,8 +8,9 @@
 //!   compare-and-swap, so the limit holds under any interleaving; at the limit the policy
 //!   decides: allocate anyway and count it, wait on a condition variable for a return (with a
 //!   timeout), or fail at once. A return always releases its slot and wakes one waiter.
-//! - **Metrics**: counters sharded by thread ([`ShardedCounter`]), so that counting does not make
-//!   threads contend; gauges read from the state. `gets` is `hits + misses` by construction, so
+//! - **Metrics**: counters kept per thread ([`ThreadCounters`]): a bump is a plain load and
+//!   store on the thread's own counters, no locked instruction and no contention; a snapshot sums
+//!   them. Gauges are read from the state. `gets` is `hits + misses` by construction, so
 //!   a snapshot taken under load still adds up.
 //! - **Hygiene**: `zero_on_return` zeroes a buffer's initialised bytes when it comes back (the
 //!   bytes past its length are zeroed by `resize` when they are handed out, so nothing older is
@@ -19,8 +20,8 @@
 //! Bytes in use are counted by the capacity handed out and the capacity returned; a holder that
 //! grows a buffer makes the count low until it returns it.
 
-use crate::sharded_counter::ShardedCounter;
 use crate::task4_config::validate;
+use crate::thread_counters::ThreadCounters;
 use crossbeam_queue::ArrayQueue;
 use pool_checks::task4::{
     LeakReport, LimitPolicy, Metrics, PoolConfig, PoolError, ProductionPoolApi,
@@ -40,7 +41,7 @@ pub struct ProductionPool {
     in_use: AtomicUsize,
     bytes_in_use: AtomicUsize,
     high_water: AtomicUsize,
-    counters: Counters,
+    counters: ThreadCounters,
     /// Gets waiting at the limit; a return wakes one.
     waiting: AtomicUsize,
     wait_lock: Mutex<()>,
@@ -49,19 +50,17 @@ pub struct ProductionPool {
     leaks: Mutex<HashMap<usize, Backtrace>>,
 }
 
-#[derive(Default)]
-struct Counters {
-    hits: ShardedCounter,
-    misses: ShardedCounter,
-    returns: ShardedCounter,
-    dropped_oversized: ShardedCounter,
-    dropped_full: ShardedCounter,
-    dropped_trimmed: ShardedCounter,
-    degraded: ShardedCounter,
-    rejected: ShardedCounter,
-    /// A gauge: capacity of the idle buffers.
-    bytes_retained: ShardedCounter,
-}
+/// Indexes of the counters in the pool's [`ThreadCounters`].
+const HITS: usize = 0;
+const MISSES: usize = 1;
+const RETURNS: usize = 2;
+const DROPPED_OVERSIZED: usize = 3;
+const DROPPED_FULL: usize = 4;
+const DROPPED_TRIMMED: usize = 5;
+const DEGRADED: usize = 6;
+const REJECTED: usize = 7;
+/// A gauge: capacity of the idle buffers.
+const BYTES_RETAINED: usize = 8;
 
 impl ProductionPool {
     /// A pool configured by `config`, refused with the broken rule if it is invalid.
@@ -73,7 +72,7 @@ impl ProductionPool {
             in_use: AtomicUsize::new(0),
             bytes_in_use: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
-            counters: Counters::default(),
+            counters: ThreadCounters::default(),
             waiting: AtomicUsize::new(0),
             wait_lock: Mutex::new(()),
             returned: Condvar::new(),
@@ -140,11 +139,11 @@ impl ProductionPool {
         match self.config.on_limit {
             LimitPolicy::Allocate => {
                 self.reserve_anyway(bytes);
-                self.counters.degraded.add(1);
+                self.counters.update(|c| c.add(DEGRADED, 1));
                 Ok(())
             }
             LimitPolicy::Fail => {
-                self.counters.rejected.add(1);
+                self.counters.update(|c| c.add(REJECTED, 1));
                 Err(self.limit_error(bytes))
             }
             LimitPolicy::Wait => self.wait_for_room(bytes),
@@ -178,7 +177,7 @@ impl ProductionPool {
                 .checked_sub(started.elapsed())
                 .filter(|left| !left.is_zero())
             else {
-                self.counters.rejected.add(1);
+                self.counters.update(|c| c.add(REJECTED, 1));
                 break Err(PoolError::Timeout {
                     waited_ms: started.elapsed().as_millis() as u64,
                 });
@@ -196,12 +195,14 @@ impl ProductionPool {
     fn take(&self, capacity: usize) -> Box<Vec<u8>> {
         match self.idle.pop() {
             Some(buffer) => {
-                self.counters.hits.add(1);
-                self.counters.bytes_retained.sub(buffer.capacity() as u64);
+                self.counters.update(|c| {
+                    c.add(HITS, 1);
+                    c.sub(BYTES_RETAINED, buffer.capacity() as u64);
+                });
                 buffer
             }
             None => {
-                self.counters.misses.add(1);
+                self.counters.update(|c| c.add(MISSES, 1));
                 Box::new(Vec::with_capacity(capacity.max(self.config.buffer_size)))
             }
         }
@@ -225,8 +226,11 @@ impl ProductionPool {
             self.bytes_in_use
                 .fetch_sub(bytes - handed_out, Ordering::AcqRel);
         }
-        self.high_water
-            .fetch_max(self.in_use.load(Ordering::Acquire), Ordering::AcqRel);
+        // A read first: the read-modify-write is needed only when the mark moves.
+        let in_use = self.in_use.load(Ordering::Acquire);
+        if in_use > self.high_water.load(Ordering::Relaxed) {
+            self.high_water.fetch_max(in_use, Ordering::AcqRel);
+        }
         if self.config.track_leaks {
             let buffer: &Vec<u8> = &guard;
             let address = buffer as *const Vec<u8> as usize;
@@ -247,8 +251,10 @@ impl ProductionPool {
         let mut freed = 0;
         while more(self) {
             let Some(buffer) = self.idle.pop() else { break };
-            self.counters.bytes_retained.sub(buffer.capacity() as u64);
-            self.counters.dropped_trimmed.add(1);
+            self.counters.update(|c| {
+                c.sub(BYTES_RETAINED, buffer.capacity() as u64);
+                c.add(DROPPED_TRIMMED, 1);
+            });
             freed += buffer.capacity();
         }
         freed
@@ -344,7 +350,7 @@ impl BufferPool for ProductionPool {
         })
         .unwrap_or_else(|_| {
             self.reserve_anyway(capacity.max(self.config.buffer_size));
-            self.counters.degraded.add(1);
+            self.counters.update(|c| c.add(DEGRADED, 1));
             Pooled::growable(self, self.take(capacity), capacity)
         })
     }
@@ -353,7 +359,7 @@ impl BufferPool for ProductionPool {
         self.lend(len, |pool, buffer| Pooled::readable(pool, buffer, len))
             .unwrap_or_else(|_| {
                 self.reserve_anyway(len.max(self.config.buffer_size));
-                self.counters.degraded.add(1);
+                self.counters.update(|c| c.add(DEGRADED, 1));
                 Pooled::readable(self, self.take(len), len)
             })
     }
@@ -369,19 +375,26 @@ impl BufferPool for ProductionPool {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
                 Some(held.saturating_sub(capacity))
             });
-        self.counters.returns.add(1);
         self.release_slot();
         if capacity > self.config.max_buffer_size {
-            self.counters.dropped_oversized.add(1);
+            self.counters.update(|c| {
+                c.add(RETURNS, 1);
+                c.add(DROPPED_OVERSIZED, 1);
+            });
             return;
         }
         if self.config.zero_on_return {
             buffer.fill(0);
         }
-        match self.idle.push(buffer) {
-            Ok(()) => self.counters.bytes_retained.add(capacity as u64),
-            Err(_full) => self.counters.dropped_full.add(1),
-        }
+        let kept = self.idle.push(buffer).is_ok();
+        self.counters.update(|c| {
+            c.add(RETURNS, 1);
+            if kept {
+                c.add(BYTES_RETAINED, capacity as u64);
+            } else {
+                c.add(DROPPED_FULL, 1);
+            }
+        });
     }
 
     fn stats(&self) -> PoolStats {
@@ -402,23 +415,23 @@ impl ProductionPoolApi for ProductionPool {
     }
 
     fn metrics(&self) -> Metrics {
-        let counters = &self.counters;
-        let (hits, misses) = (counters.hits.sum(), counters.misses.sum());
+        let count = |index| self.counters.sum(index);
+        let (hits, misses) = (count(HITS), count(MISSES));
         Metrics {
             gets: hits + misses,
-            returns: counters.returns.sum(),
+            returns: count(RETURNS),
             hits,
             misses,
             created: misses,
             in_use: self.in_use.load(Ordering::Acquire) as u64,
             high_water_in_use: self.high_water.load(Ordering::Acquire) as u64,
             pooled: self.idle.len() as u64,
-            bytes_retained: counters.bytes_retained.sum(),
-            dropped_oversized: counters.dropped_oversized.sum(),
-            dropped_full: counters.dropped_full.sum(),
-            dropped_trimmed: counters.dropped_trimmed.sum(),
-            degraded: counters.degraded.sum(),
-            rejected: counters.rejected.sum(),
+            bytes_retained: count(BYTES_RETAINED),
+            dropped_oversized: count(DROPPED_OVERSIZED),
+            dropped_full: count(DROPPED_FULL),
+            dropped_trimmed: count(DROPPED_TRIMMED),
+            degraded: count(DEGRADED),
+            rejected: count(REJECTED),
         }
     }
 
@@ -450,7 +463,7 @@ impl ProductionPoolApi for ProductionPool {
     }
 
     fn shrink_to(&self, bytes: usize) -> usize {
-        self.free_idle(|pool| pool.counters.bytes_retained.sum() > bytes as u64)
+        self.free_idle(|pool| pool.counters.sum(BYTES_RETAINED) > bytes as u64)
     }
 
     fn trim(&self) {
@@ -509,6 +522,34 @@ mod tests {
         assert_eq!(text.matches("# TYPE ").count(), 15);
         assert!(text.contains("pool_gets_total 1\n"));
         assert!(text.contains("pool_pooled 1\n"));
+    }
+
+    /// A scripted sequence whose metrics are known: 3 misses, 3 hits, 1 oversized drop.
+    fn scripted() -> ProductionPool {
+        let pool = ProductionPool::new(PoolConfig {
+            buffer_size: 1024,
+            max_buffer_size: 8192,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        let held: Vec<_> = (0..3).map(|_| pool.get(100)).collect();
+        drop(held);
+        drop((pool.get(100), pool.get(100)));
+        let mut big = pool.get(100);
+        big.reserve(64 * 1024);
+        drop(big);
+        pool
+    }
+
+    #[test]
+    fn the_prometheus_export_reads_as_a_scraper_sees_it() {
+        insta::assert_snapshot!("prometheus", scripted().prometheus());
+    }
+
+    #[test]
+    fn the_json_export_reads_as_a_dashboard_sees_it() {
+        let json: serde_json::Value = serde_json::from_str(&scripted().metrics_json()).unwrap();
+        insta::assert_json_snapshot!("metrics_json", json);
     }
 
     #[test]
