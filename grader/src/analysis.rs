@@ -201,7 +201,7 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
     // Task 1 and 2's checks decide which strategies pass; a run of Task 3 alone cannot tell.
     let strategies_ran = results
         .iter()
-        .any(|result| matches!(result.info.task, 1 | 2));
+        .any(|result| matches!(result.info.task, 1 | 2 | 4));
     vec![
         Criterion {
             criterion: "at least 3 pooling strategies, each passing all its checks",
@@ -209,11 +209,12 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
             detail: if !strategies_ran {
                 "run every task to count them".to_string()
             } else if strategies_passing.is_empty() {
-                "0 of 4 so far".to_string()
+                format!("0 of {} so far", Strategy::ALL.len())
             } else {
                 format!(
-                    "{} of 4: {}",
+                    "{} of {}: {}",
                     strategies_passing.len(),
+                    Strategy::ALL.len(),
                     strategies_passing.join(", ")
                 )
             },
@@ -251,13 +252,23 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
             met: None,
             detail: match answered {
                 Some((done, total)) => format!(
-                    "{done} of {total} questions answered in exercises/TRADEOFFS.md; an \
-                     instructor reads the answers"
+                    "{done} of {total} questions answered in {}; an instructor reads the answers",
+                    shown_path(tradeoffs)
                 ),
-                None => "exercises/TRADEOFFS.md not found".into(),
+                None => format!("{} not found", shown_path(tradeoffs)),
             },
         },
     ]
+}
+
+/// `crate/TRADEOFFS.md`, the way a student would write it.
+fn shown_path(path: &Path) -> String {
+    let crate_dir = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{crate_dir}/TRADEOFFS.md")
 }
 
 /// The checklist as text.

@@ -7,7 +7,7 @@ use common::{every_check_id, grade_json, statuses};
 
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
 /// caught by other checks too; these are the ones it exists for.
-const CAUGHT_BY: [(&str, &str, &str); 59] = [
+const CAUGHT_BY: [(&str, &str, &str); 60] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -48,6 +48,7 @@ const CAUGHT_BY: [(&str, &str, &str); 59] = [
     ("never-reuses", "criteria-adaptive", "failed"),
     ("zeroes-on-return", "criteria-fixed", "failed"),
     ("zeroes-on-return", "criteria-class", "failed"),
+    ("never-reuses", "criteria-prod", "failed"),
     ("accepts-bad-configs", "prod-config-errors", "failed"),
     (
         "env-ignores-zero-on-return",

@@ -143,8 +143,8 @@ fn compare_puts_the_reference_figures_beside_the_students() {
     let reference = report["reference_analysis"]
         .as_array()
         .expect("--compare adds the reference's");
-    assert_eq!(rows.len(), 12, "4 strategies x 3 workloads");
-    assert_eq!(reference.len(), 12);
+    assert_eq!(rows.len(), 15, "5 strategies x 3 workloads");
+    assert_eq!(reference.len(), 15);
     assert!(rows.iter().all(|row| row["missing"] == "not started"));
     for row in reference {
         let figures = &row["figures"];

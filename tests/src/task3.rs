@@ -14,6 +14,7 @@ use crate::config::ConfigError;
 use crate::pool::BufferPool;
 use crate::task1::{SyncPoolConfig, Task1};
 use crate::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use crate::task4::{PoolConfig, Task4};
 use crate::workloads::{Workload, FRAMING_HINT, READ_BUFFER, SMALL_BUFFER};
 
 /// What the student's allocation counter reports.
@@ -51,15 +52,18 @@ pub enum Strategy {
     SizeClass,
     /// Task 2's `AdaptivePool`.
     Adaptive,
+    /// Task 4's `ProductionPool`.
+    Production,
 }
 
 impl Strategy {
     /// Every strategy.
-    pub const ALL: [Strategy; 4] = [
+    pub const ALL: [Strategy; 5] = [
         Strategy::Sync,
         Strategy::Fixed,
         Strategy::SizeClass,
         Strategy::Adaptive,
+        Strategy::Production,
     ];
 
     /// Its name in reports; also the prefix of the ids of its checks (`sync-reuse`, ...).
@@ -69,6 +73,7 @@ impl Strategy {
             Strategy::Fixed => "fixed",
             Strategy::SizeClass => "class",
             Strategy::Adaptive => "adaptive",
+            Strategy::Production => "prod",
         }
     }
 
@@ -90,7 +95,7 @@ pub trait WithPool {
 
 /// Builds `strategy`'s pool from `workshop`, configured as the workshop's standard for
 /// `workload`, and hands it to `visitor`.
-pub fn with_strategy<W: Task1 + Task2, V: WithPool>(
+pub fn with_strategy<W: Task1 + Task2 + Task4, V: WithPool>(
     workshop: &W,
     strategy: Strategy,
     workload: Workload,
@@ -136,6 +141,14 @@ pub fn with_strategy<W: Task1 + Task2, V: WithPool>(
             let pool = workshop.adaptive_pool(AdaptiveConfig::default());
             visitor.with(&pool.map_err(refused)?)
         }
+        Strategy::Production => {
+            let config = PoolConfig {
+                buffer_size: natural,
+                max_buffer_size: natural.max(1024 * 1024),
+                ..PoolConfig::default()
+            };
+            visitor.with(&workshop.production_pool(config).map_err(refused)?)
+        }
     })
 }
 
@@ -155,7 +168,7 @@ pub struct Figures {
 }
 
 /// Measures everything Task 3's table shows for `strategy` on `workload`.
-pub fn analyse<W: Task1 + Task2>(
+pub fn analyse<W: Task1 + Task2 + Task4>(
     workshop: &W,
     strategy: Strategy,
     workload: Workload,

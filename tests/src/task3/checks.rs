@@ -8,6 +8,7 @@ use crate::measure::{allocations_per_message, memory_profile, robust_ratio};
 use crate::pool::BufferPool;
 use crate::task1::Task1;
 use crate::task2::Task2;
+use crate::task4::Task4;
 use crate::workloads::Workload;
 use std::hint::black_box;
 use std::time::Duration;
@@ -21,7 +22,7 @@ const MESSAGES: usize = 256;
 const SEED: u64 = 42;
 
 /// Task 3's checks, in the order a student meets them.
-pub fn checks<W: Task1 + Task2 + Task3>() -> Vec<Check<W>> {
+pub fn checks<W: Task1 + Task2 + Task3 + Task4>() -> Vec<Check<W>> {
     vec![
         Check {
             info: MEASURE_COUNT,
@@ -46,6 +47,10 @@ pub fn checks<W: Task1 + Task2 + Task3>() -> Vec<Check<W>> {
         Check {
             info: CRITERIA_ADAPTIVE,
             run: adaptive_meets_the_criteria::<W>,
+        },
+        Check {
+            info: CRITERIA_PROD,
+            run: production_meets_the_criteria::<W>,
         },
     ]
 }
@@ -203,29 +208,34 @@ impl WithPool for Criteria {
     }
 }
 
-fn meets_the_criteria<W: Task1 + Task2>(workshop: &W, strategy: Strategy) -> Outcome {
+fn meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W, strategy: Strategy) -> Outcome {
     ensure_counting()?;
     with_strategy(workshop, strategy, Workload::PacketServer, Criteria)?
 }
 
 /// `SyncPool` on the packet server.
-pub fn sync_meets_the_criteria<W: Task1 + Task2>(workshop: &W) -> Outcome {
+pub fn sync_meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W) -> Outcome {
     meets_the_criteria(workshop, Strategy::Sync)
 }
 
 /// `FixedPool` on the packet server.
-pub fn fixed_meets_the_criteria<W: Task1 + Task2>(workshop: &W) -> Outcome {
+pub fn fixed_meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W) -> Outcome {
     meets_the_criteria(workshop, Strategy::Fixed)
 }
 
 /// `SizeClassPool` on the packet server.
-pub fn class_meets_the_criteria<W: Task1 + Task2>(workshop: &W) -> Outcome {
+pub fn class_meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W) -> Outcome {
     meets_the_criteria(workshop, Strategy::SizeClass)
 }
 
 /// `AdaptivePool` on the packet server.
-pub fn adaptive_meets_the_criteria<W: Task1 + Task2>(workshop: &W) -> Outcome {
+pub fn adaptive_meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W) -> Outcome {
     meets_the_criteria(workshop, Strategy::Adaptive)
+}
+
+/// `ProductionPool` on the packet server.
+pub fn production_meets_the_criteria<W: Task1 + Task2 + Task4>(workshop: &W) -> Outcome {
+    meets_the_criteria(workshop, Strategy::Production)
 }
 
 // The descriptions.
@@ -282,6 +292,12 @@ pub const CRITERIA_CLASS: CheckInfo = criteria_info(
 pub const CRITERIA_ADAPTIVE: CheckInfo = criteria_info(
     "criteria-adaptive",
     "AdaptivePool on the packet server: >=80% fewer allocations, >=2x throughput, stable memory",
+);
+
+/// `criteria-prod`.
+pub const CRITERIA_PROD: CheckInfo = criteria_info(
+    "criteria-prod",
+    "ProductionPool on the packet server: >=80% fewer allocations, >=2x throughput, stable memory",
 );
 
 const fn criteria_info(id: &'static str, title: &'static str) -> CheckInfo {
