@@ -57,6 +57,9 @@ impl ThreadCounters {
     /// Runs `bump` on this thread's counters; `bump` calls [`Bump::add`] and [`Bump::sub`].
     #[inline]
     pub fn update(&self, bump: impl FnOnce(&Bump<'_>)) {
+        if cfg!(feature = "uncounted-metrics") {
+            return;
+        }
         let mut bump = Some(bump);
         let _ = LOCAL.try_with(|local| {
             let Ok(mut local) = local.try_borrow_mut() else {
