@@ -81,6 +81,77 @@ impl Default for PoolConfig {
     }
 }
 
+/// The builder: start from the defaults and chain what differs, as in
+/// `PoolConfig::builder().max_pooled(8).on_limit(LimitPolicy::Fail)`. The pool validates the
+/// result when it is built (`Task4::production_pool`), as it does a configuration from TOML or
+/// the environment.
+impl PoolConfig {
+    /// The defaults, to chain setters on.
+    pub fn builder() -> Self {
+        PoolConfig::default()
+    }
+
+    /// Sets `buffer_size`: Capacity of new buffers.
+    pub fn buffer_size(mut self, buffer_size: usize) -> Self {
+        self.buffer_size = buffer_size;
+        self
+    }
+
+    /// Sets `max_buffer_size`: Largest capacity kept.
+    pub fn max_buffer_size(mut self, max_buffer_size: usize) -> Self {
+        self.max_buffer_size = max_buffer_size;
+        self
+    }
+
+    /// Sets `max_pooled`: Idle buffers kept at most.
+    pub fn max_pooled(mut self, max_pooled: usize) -> Self {
+        self.max_pooled = max_pooled;
+        self
+    }
+
+    /// Sets `max_in_use`: Buffers held at once before the limit policy applies.
+    pub fn max_in_use(mut self, max_in_use: usize) -> Self {
+        self.max_in_use = max_in_use;
+        self
+    }
+
+    /// Sets `max_bytes_in_use`: Bytes held at once before the limit policy applies.
+    pub fn max_bytes_in_use(mut self, max_bytes_in_use: usize) -> Self {
+        self.max_bytes_in_use = max_bytes_in_use;
+        self
+    }
+
+    /// Sets `on_limit`: What to do at a limit.
+    pub fn on_limit(mut self, on_limit: LimitPolicy) -> Self {
+        self.on_limit = on_limit;
+        self
+    }
+
+    /// Sets `wait_timeout_ms`: How long `Wait` waits, in milliseconds.
+    pub fn wait_timeout_ms(mut self, wait_timeout_ms: u64) -> Self {
+        self.wait_timeout_ms = wait_timeout_ms;
+        self
+    }
+
+    /// Sets `trim_keep_percent`: The share of idle buffers `trim()` keeps.
+    pub fn trim_keep_percent(mut self, trim_keep_percent: u8) -> Self {
+        self.trim_keep_percent = trim_keep_percent;
+        self
+    }
+
+    /// Sets `zero_on_return`: Zero returned buffers.
+    pub fn zero_on_return(mut self, zero_on_return: bool) -> Self {
+        self.zero_on_return = zero_on_return;
+        self
+    }
+
+    /// Sets `track_leaks`: Record where each buffer out was taken.
+    pub fn track_leaks(mut self, track_leaks: bool) -> Self {
+        self.track_leaks = track_leaks;
+        self
+    }
+}
+
 /// Why a get failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolError {

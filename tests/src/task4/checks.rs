@@ -173,14 +173,12 @@ pub fn refuses_every_bad_config<W: Task4>(workshop: &W) -> Outcome {
 
 /// The same configuration written as TOML, as environment variables and in code is the same.
 pub fn toml_and_env_give_the_same_config<W: Task4>(workshop: &W) -> Outcome {
-    let in_code = PoolConfig {
-        buffer_size: 8192,
-        max_pooled: 12,
-        on_limit: LimitPolicy::Wait,
-        wait_timeout_ms: 250,
-        zero_on_return: true,
-        ..PoolConfig::default()
-    };
+    let in_code = PoolConfig::builder()
+        .buffer_size(8192)
+        .max_pooled(12)
+        .on_limit(LimitPolicy::Wait)
+        .wait_timeout_ms(250)
+        .zero_on_return(true);
     let text = "buffer_size = 8192\nmax_pooled = 12\non_limit = \"wait\"\nwait_timeout_ms = 250\n\
                 zero_on_return = true\n";
     let vars = env(&[
