@@ -339,7 +339,11 @@ pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outc
 /// A buffer returned on another thread is not lost: once that thread has ended, the pool hands it
 /// out again.
 pub fn buffers_returned_on_another_thread_come_back<W: Task1>(workshop: &W) -> Outcome {
-    let pool = standard_pool(workshop);
+    let (factory, made) = counting_factory(4096);
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
     let buffer = pool.get(1024);
     let original = address(&buffer);
     std::thread::scope(|scope| {
@@ -349,10 +353,27 @@ pub fn buffers_returned_on_another_thread_come_back<W: Task1>(workshop: &W) -> O
             std::panic::resume_unwind(panic);
         }
     });
+    // The address alone could mislead (malloc may hand a freed address out again); the
+    // factory's count cannot.
+    let again = address(&pool.get(1024));
+    let made = made.load(Ordering::SeqCst);
     ensure(
-        address(&pool.get(1024)) == original,
-        || "a buffer returned on another thread (which then ended) to come back into use".into(),
-        || "a new allocation: the returned buffer is stranded or lost".into(),
+        again == original && made == 1,
+        || {
+            "a buffer returned on another thread (which then ended) to come back into use: the \
+             same allocation, no second factory call"
+                .into()
+        },
+        || {
+            format!(
+                "{} allocation, {made} factory call(s): the returned buffer is stranded or lost",
+                if again == original {
+                    "the same"
+                } else {
+                    "a different"
+                }
+            )
+        },
     )?;
     Ok("the buffer came back after its returning thread ended".into())
 }

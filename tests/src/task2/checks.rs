@@ -340,6 +340,7 @@ pub fn fixed_serves_but_never_keeps_oversize<W: Task2>(workshop: &W) -> Outcome 
 /// A detached buffer of the right size can be returned; a wrong-size one is refused with an
 /// error that gives it back.
 pub fn fixed_checks_detached_returns<W: Task2>(workshop: &W) -> Outcome {
+    ensure_counting()?;
     let pool = fixed(workshop, FIXED)?;
     let detached = Pooled::detach(pool.get(100));
     let kept = address(&detached);
@@ -349,11 +350,8 @@ pub fn fixed_checks_detached_returns<W: Task2>(workshop: &W) -> Outcome {
             format!("refused: {rejected}"),
         ));
     }
-    ensure(
-        address(&pool.get(100)) == kept,
-        || "the returned detached buffer to be reused by the next get".into(),
-        || "a different allocation".into(),
-    )?;
+    let (again, calls) = count_allocations(|| address(&pool.get(100)));
+    every_pool::ensure_reused(kept, again, &calls, "the next get after return_detached")?;
     let mut grown = Pooled::detach(pool.get(100));
     grown.reserve_exact(8192);
     for (buffer, what) in [
