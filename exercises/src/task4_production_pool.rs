@@ -9,8 +9,8 @@
 //! 2. **Metrics** (`metrics()`): gets, returns, hits, misses, created, in use, high-water mark,
 //!    pooled, bytes retained, dropped (oversized, full, trimmed), degraded, rejected. Exact after
 //!    a scripted sequence (`prod-metrics-exact`) and under 8 threads (`prod-metrics-threads`).
-//!    Cheap: atomic counters, ideally sharded per thread so that threads do not contend for one
-//!    cache line (the reference's `sharded_counter.rs` shows how; measure what yours costs).
+//!    Cheap: atomic counters, ideally one set per thread so that threads do not contend for one
+//!    cache line (the reference's `thread_counters.rs` shows how; measure what yours costs).
 //! 3. **Exports** (`prometheus()`, `metrics_json()`): Prometheus text with a `# HELP` and a
 //!    `# TYPE` line per metric, counters named `…_total`; JSON with the fields of `Metrics` and
 //!    `hit_rate` (`prod-exports`).

@@ -53,7 +53,7 @@ fn get_return(c: &mut Criterion) {
         bench(&mut group, "adaptive_pool_get", threads, || {
             round_trip(&adaptive)
         });
-        // Task 4: the same store as FixedPool, plus limits and sharded metrics.
+        // Task 4: the same store as FixedPool, plus limits and per-thread metrics.
         bench(&mut group, "production_pool_get", threads, || {
             round_trip(&production)
         });

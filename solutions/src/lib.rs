@@ -4,7 +4,6 @@
 //! have tried. Each module is written to teach first: the clearest correct code, with a comment
 //! wherever speed made it less obvious.
 
-pub mod sharded_counter;
 pub mod task1_sync_pool;
 pub mod task2_adaptive_pool;
 pub mod task2_fixed_pool;

@@ -19,7 +19,7 @@
 //! Each class's idle buffers live in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`)
 //! whose capacity is the class's bound, as in `FixedPool`.
 
-use crate::sharded_counter::ShardedCounter;
+use crate::thread_counters::ThreadCounters;
 use crossbeam_queue::ArrayQueue;
 use pool_checks::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
 use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
@@ -47,14 +47,18 @@ pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> O
     Some((floor_bits - min_size.trailing_zeros()) as usize)
 }
 
+/// Indexes of the waste figures in the pool's [`ThreadCounters`].
+const REQUESTED: usize = 0;
+const HANDED_OUT: usize = 1;
+
 /// A pool of power-of-two size classes. See the module docs.
 pub struct SizeClassPool {
     config: SizeClassConfig,
     /// One bounded queue of idle buffers per class.
     classes: Vec<ArrayQueue<Box<Vec<u8>>>>,
-    /// Sharded, so that threads counting waste do not contend for one cache line.
-    requested_bytes: ShardedCounter,
-    handed_out_bytes: ShardedCounter,
+    /// The waste figures, counted per thread so that threads do not contend for one cache line
+    /// (indexes `REQUESTED` and `HANDED_OUT`).
+    waste: ThreadCounters,
     created: AtomicU64,
     dropped: AtomicU64,
 }
@@ -88,8 +92,7 @@ impl SizeClassPool {
             classes: (0..count)
                 .map(|_| ArrayQueue::new(config.max_per_class))
                 .collect(),
-            requested_bytes: ShardedCounter::default(),
-            handed_out_bytes: ShardedCounter::default(),
+            waste: ThreadCounters::default(),
             created: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         })
@@ -106,8 +109,11 @@ impl SizeClassPool {
                 .unwrap_or_else(|| self.create(min_size << index)),
             None => self.create(size),
         };
-        self.requested_bytes.add(size as u64);
-        self.handed_out_bytes.add(buffer.capacity() as u64);
+        let handed_out = buffer.capacity() as u64;
+        self.waste.update(|count| {
+            count.add(REQUESTED, size as u64);
+            count.add(HANDED_OUT, handed_out);
+        });
         buffer
     }
 
@@ -153,8 +159,8 @@ impl BufferPool for SizeClassPool {
 impl SizeClassPoolApi for SizeClassPool {
     fn waste(&self) -> Waste {
         Waste {
-            requested_bytes: self.requested_bytes.sum(),
-            handed_out_bytes: self.handed_out_bytes.sum(),
+            requested_bytes: self.waste.sum(REQUESTED),
+            handed_out_bytes: self.waste.sum(HANDED_OUT),
         }
     }
 }

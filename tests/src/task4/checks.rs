@@ -794,7 +794,7 @@ pub const METRICS_THREADS: CheckInfo = info(
     "prod-metrics-threads",
     "prod: under 8 threads the counters still add up",
     "a counter updated with a plain load-then-store loses increments under load",
-    "atomic counters (sharded per thread, so that they do not serialize the threads)",
+    "atomic counters (one set per thread, so that they do not serialize the threads)",
     "a pool whose counters lose increments between threads",
 );
 /// `prod-exports`.
