@@ -4,7 +4,8 @@
 //!
 //! Each fixture is a correct pool with one [`Flaw`] switched on, so that the flaw, and nothing
 //! else, is what a check catches: for Task 1 a simple `sync.Pool` of our own
-//! ([`flawed_sync_pool`]), for Task 2 the reference pools behind a wrapper ([`flawed_wrapper`]).
+//! ([`flawed_sync_pool`]), for Tasks 2 and 4 the reference pools behind a wrapper
+//! ([`flawed_wrapper`]).
 //! A flaw that does not apply to a pool leaves it sound. `Flaw::None` is the control: it must
 //! pass every check.
 
@@ -366,10 +367,21 @@ impl Workshop {
 const LARGE: usize = 1 << 16;
 
 impl Task1 for Workshop {
-    type SyncPool = FlawedPool;
+    type SyncPool = Flawed<FlawedPool>;
 
-    fn sync_pool(&self, config: SyncPoolConfig) -> FlawedPool {
-        FlawedPool::new(self.flaw, config)
+    /// `FlawedPool` carries Task 1's flaws itself; the wrapper adds only the aliasing, which it
+    /// implements once for every pool.
+    fn sync_pool(&self, config: SyncPoolConfig) -> Self::SyncPool {
+        let max_retained = config.max_retained_capacity;
+        let wrapper_flaw = match self.flaw {
+            Flaw::AliasesBuffers => Flaw::AliasesBuffers,
+            _ => Flaw::None,
+        };
+        Flawed::new(
+            wrapper_flaw,
+            FlawedPool::new(self.flaw, config),
+            max_retained,
+        )
     }
 }
 
