@@ -80,18 +80,10 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
             "{}",
             style.bold(&format!("Task {}: {}", task.number, task.title))
         );
-        let in_task: Vec<&CheckResult> = results
+        for result in results
             .iter()
             .filter(|result| result.info.task == task.number)
-            .collect();
-        if in_task.is_empty() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                style.dim("no checks yet in this version of the workshop")
-            );
-        }
-        for result in in_task {
+        {
             let _ = writeln!(
                 out,
                 "  {} {:<20} {}",
@@ -239,11 +231,7 @@ pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
             "Task {}: {} ({})",
             task.number, task.title, task.summary
         );
-        let in_task: Vec<&CheckInfo> = checks.iter().filter(|c| c.task == task.number).collect();
-        if in_task.is_empty() {
-            let _ = writeln!(out, "  no checks yet in this version of the workshop");
-        }
-        for check in in_task {
+        for check in checks.iter().filter(|c| c.task == task.number) {
             let _ = writeln!(out, "  {:<20} {}", check.id, check.title);
         }
     }
