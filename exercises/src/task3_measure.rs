@@ -11,12 +11,24 @@
 //!    The grader's process installs the counting allocator for you. Graded by `measure-count`:
 //!    37 boxes must count 37, arithmetic 0, and a `Vec` pushed past its capacity 2.
 //! 2. `throughput_ratio(baseline, candidate, rounds)`: how many times faster `candidate` runs.
-//!    One timing of each side would lie on a shared, noisy machine. Instead: run both a couple of
-//!    times to warm up; find how many repetitions of `baseline` take a few milliseconds (so the
-//!    timer's resolution does not matter); then, for each round, time both sides (alternating
-//!    which goes first) and keep baseline time / candidate time; return the **median** of the
-//!    rounds' ratios, which one disturbed round cannot move. Graded by `measure-ratio`: half the
-//!    work must measure about 2x, the same work about 1x, four times the work about 0.25x.
+//!    One timing of each side would lie, and so would many timings by the wall clock: on a
+//!    laptop with an editor and rust-analyzer busy, your thread is preempted for milliseconds
+//!    at a time, and the longer side absorbs more of those pauses, so the ratio comes out
+//!    *biased*, not merely noisy. Measure the way the grader does:
+//!    - time by the **thread's CPU time** (`cpu_time::ThreadTime::now()` and `.elapsed()`, a
+//!      dependency this crate already has): time spent preempted does not count;
+//!    - warm both sides up (a couple of runs each), then find, for **each side**, how many
+//!      repetitions make a **short slice** of about half a millisecond (long beside the clock's
+//!      resolution, short beside the scheduler's time slice);
+//!    - in each round, time a few slices of each side (say 5), alternating which goes first,
+//!      and keep each side's **fastest** slice: a slice can be slowed by a cache another
+//!      program flushed, never sped up, so the fastest is the work's own cost;
+//!    - the round's ratio is the baseline's time per run over the candidate's; return the
+//!      **median** of the rounds' ratios, which one disturbed round cannot move.
+//!
+//!    Graded by `measure-ratio`: half the work must measure about 2x, the same work about 1x,
+//!    four times the work about 0.25x; a result just outside a range is measured once more
+//!    with more rounds before it fails.
 //!
 //! What the checks cannot see: whether you would trust your own numbers. Run the criterion
 //! benchmark in `exercises/benches/pools.rs` (`cargo bench -p exercises`) and compare.
@@ -29,8 +41,8 @@ pub fn count_allocations(work: impl FnOnce()) -> AllocationCount {
     todo!("count the allocator calls of one run of `work` with a stats_alloc Region")
 }
 
-/// How many times faster `candidate` runs than `baseline`: the median over `rounds` interleaved
-/// rounds of baseline time / candidate time.
+/// How many times faster `candidate` runs than `baseline`: the median over `rounds` rounds of
+/// the baseline's fastest slice over the candidate's, per run, by the thread's CPU time.
 pub fn throughput_ratio(baseline: impl FnMut(), candidate: impl FnMut(), rounds: usize) -> f64 {
     let _ = (baseline, candidate);
     todo!("measure {rounds} interleaved rounds and return the median ratio")

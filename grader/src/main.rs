@@ -13,6 +13,7 @@ mod isolation;
 mod json;
 mod report;
 mod subject;
+mod timing_lock;
 mod tradeoffs;
 
 use anyhow::{bail, Result};

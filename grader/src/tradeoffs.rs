@@ -62,16 +62,13 @@ mod tests {
     }
 
     #[test]
-    fn the_template_and_the_reference_parse() {
-        let template = std::fs::read_to_string(super::file_of("exercises")).unwrap();
-        let (answered, questions) = count(&template);
-        assert_eq!(answered, 0, "the template answers nothing");
-        assert!(questions >= 6);
+    fn the_reference_answers_every_question() {
+        // The student's template is not read here: once answered, it would fail this test. The
+        // untouched template is checked by grader/tests/grading.rs, while the stubs are as
+        // shipped.
         let reference = std::fs::read_to_string(super::file_of("solutions")).unwrap();
-        assert_eq!(
-            count(&reference),
-            (questions, questions),
-            "the reference answers all"
-        );
+        let (answered, questions) = count(&reference);
+        assert!(questions >= 6, "{questions} questions");
+        assert_eq!(answered, questions, "the reference answers all");
     }
 }

@@ -58,13 +58,15 @@ pub fn every_check_id() -> Vec<&'static str> {
         .collect()
 }
 
-/// A digest of `exercises/src` as the workshop ships it: the stubs. Update it (the failing test
-/// prints the new value) whenever a stub is deliberately changed, after reviewing the change.
-const STUB_DIGEST: u64 = 0xd720_02ba_585f_201e;
+/// A digest of the files a student edits (`exercises/src` and `exercises/TRADEOFFS.md`) as the
+/// workshop ships them: the stubs. Update it (the failing test prints the new value) whenever a
+/// stub is deliberately changed, after reviewing the change.
+const STUB_DIGEST: u64 = 0xeb46_60d1_6b53_0f33;
 
-/// Whether `exercises/src` still holds the stubs as shipped. The tests that grade the untouched
-/// stubs run only then: a student's `cargo test --workspace` keeps passing as their pools take
-/// shape. In CI (`CI` set) the stubs must be untouched, so a mismatch fails instead of skipping.
+/// Whether the files a student edits still hold the stubs as shipped. The tests that grade the
+/// untouched stubs run only then: a student's `cargo test --workspace` keeps passing as their
+/// pools take shape and their answers are written. In CI (`CI` set) the stubs must be untouched,
+/// so a mismatch fails instead of skipping.
 pub fn stubs_untouched() -> bool {
     let digest = exercises_digest();
     if digest == STUB_DIGEST {
@@ -72,31 +74,33 @@ pub fn stubs_untouched() -> bool {
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "exercises/src differs from the shipped stubs (digest {digest:#x}); if the stubs were \
-         changed on purpose, set STUB_DIGEST in grader/tests/common.rs to {digest:#x}"
+        "exercises/src or exercises/TRADEOFFS.md differs from the shipped stubs (digest \
+         {digest:#x}); if the stubs were changed on purpose, set STUB_DIGEST in \
+         grader/tests/common.rs to {digest:#x}"
     );
-    eprintln!(
-        "note: exercises/src holds your work, so the tests of the untouched stubs are skipped"
-    );
+    eprintln!("note: exercises/ holds your work, so the tests of the untouched stubs are skipped");
     false
 }
 
-/// FNV-1a over the names and contents of `exercises/src/*.rs`, in name order.
+/// FNV-1a over the names and contents of `exercises/src/*.rs` (in name order), then
+/// `exercises/TRADEOFFS.md`.
 fn exercises_digest() -> u64 {
-    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises/src");
-    let mut files: Vec<_> = std::fs::read_dir(&directory)
+    let exercises = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises");
+    let mut files: Vec<_> = std::fs::read_dir(exercises.join("src"))
         .expect("Failed to read exercises/src")
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
         .collect();
     files.sort();
+    files.push(exercises.join("TRADEOFFS.md"));
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     for path in files {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = std::fs::read_to_string(&path).expect("Failed to read a stub");
+        // A missing file digests as empty: the digest then differs, and the tests skip.
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
         // Line endings normalized, so that a checkout with CRLF gives the same digest.
         for byte in name.bytes().chain(text.replace("\r\n", "\n").bytes()) {
             hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);

@@ -34,6 +34,31 @@ fn every_check_is_not_started_on_the_stubs() {
 }
 
 #[test]
+fn the_shipped_tradeoffs_template_answers_nothing() {
+    if !stubs_untouched() {
+        return;
+    }
+    let exercises = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises");
+    let template = std::fs::read_to_string(exercises.join("TRADEOFFS.md")).unwrap();
+    let questions = template
+        .lines()
+        .filter(|line| line.starts_with("## "))
+        .count();
+    assert!(questions >= 6, "{questions} questions");
+    let (report, _) = grade_json(&["--task", "3"]);
+    let documented = report["success_criteria"]
+        .as_array()
+        .and_then(|criteria| criteria.last())
+        .expect("the checklist ends with the trade-offs");
+    assert!(
+        documented["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.starts_with(&format!("0 of {questions} questions"))),
+        "{documented:#}"
+    );
+}
+
+#[test]
 fn the_stubs_report_reads_as_a_student_sees_it() {
     if !stubs_untouched() {
         return;

@@ -4,13 +4,13 @@
 //!   by `stats_alloc`'s counting allocator (the process must install it as its global allocator;
 //!   the grader does).
 //! - [`throughput_ratio`]: how many times faster a candidate runs than a baseline, measured so
-//!   that a noisy shared machine cannot fake the answer: warm-up, enough repetitions per round to
-//!   take milliseconds, interleaved rounds alternating which side goes first, and the median of
-//!   the rounds' ratios.
+//!   that a busy machine cannot bias the answer: the thread's CPU time (time spent preempted does
+//!   not count), short slices of each side interleaved, each side's fastest slice per round (a
+//!   slice can be slowed down by a flushed cache, never sped up), and the median over rounds.
 
 use pool_checks::task3::AllocationCount;
 use stats_alloc::{Region, INSTRUMENTED_SYSTEM};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs `work` and counts the allocator calls that obtained memory (`alloc`, `alloc_zeroed` and
 /// `realloc`) and the bytes they obtained. Counts are process-wide: keep other threads idle.
@@ -24,11 +24,14 @@ pub fn count_allocations(work: impl FnOnce()) -> AllocationCount {
     }
 }
 
-/// How long one side of one round should run at least.
-const ROUND_TARGET: Duration = Duration::from_millis(2);
+/// How long one slice of one side should take: long beside the clock's resolution, short beside
+/// the scheduler's time slice, so that most slices run undisturbed.
+const SLICE_TARGET: Duration = Duration::from_micros(500);
+/// Slices of each side per round.
+const SLICES: usize = 5;
 
-/// How many times faster `candidate` runs than `baseline`: the median over `rounds` interleaved
-/// rounds of baseline time / candidate time.
+/// How many times faster `candidate` runs than `baseline`: the median over `rounds` rounds of
+/// the baseline's fastest slice over the candidate's, per run, by the thread's CPU time.
 pub fn throughput_ratio(
     mut baseline: impl FnMut(),
     mut candidate: impl FnMut(),
@@ -39,18 +42,25 @@ pub fn throughput_ratio(
         baseline();
         candidate();
     }
-    let repeats = repeats_for(&mut baseline);
+    // Each side its own repeat count, so that both slices are equally long and so equally
+    // exposed to whatever the machine does.
+    let base_repeats = repeats_for(&mut baseline);
+    let cand_repeats = repeats_for(&mut candidate);
     let mut ratios: Vec<f64> = (0..rounds.max(1))
         .map(|round| {
-            // Alternate which side runs first, so that neither always gets the warmer machine.
-            let (base, cand) = if round % 2 == 0 {
-                let base = time(&mut baseline, repeats);
-                (base, time(&mut candidate, repeats))
-            } else {
-                let cand = time(&mut candidate, repeats);
-                (time(&mut baseline, repeats), cand)
-            };
-            base.as_secs_f64() / cand.as_secs_f64().max(1e-9)
+            let mut base_fastest = Duration::MAX;
+            let mut cand_fastest = Duration::MAX;
+            for slice in 0..SLICES {
+                // Alternate which side goes first, so that neither always follows the other.
+                if (round + slice) % 2 == 0 {
+                    base_fastest = base_fastest.min(cpu_time(&mut baseline, base_repeats));
+                    cand_fastest = cand_fastest.min(cpu_time(&mut candidate, cand_repeats));
+                } else {
+                    cand_fastest = cand_fastest.min(cpu_time(&mut candidate, cand_repeats));
+                    base_fastest = base_fastest.min(cpu_time(&mut baseline, base_repeats));
+                }
+            }
+            per_run(base_fastest, base_repeats) / per_run(cand_fastest, cand_repeats)
         })
         .collect();
     ratios.sort_by(f64::total_cmp);
@@ -62,21 +72,23 @@ pub fn throughput_ratio(
     }
 }
 
-/// How many runs of `work` take at least `ROUND_TARGET`.
+/// Seconds per run of a slice of `repeats` runs that took `took`.
+fn per_run(took: Duration, repeats: u32) -> f64 {
+    took.as_secs_f64().max(1e-9) / f64::from(repeats)
+}
+
+/// How many runs of `work` make a slice of at least `SLICE_TARGET`.
 fn repeats_for(work: &mut impl FnMut()) -> u32 {
     let mut repeats = 1u32;
-    while repeats < 1 << 20 {
-        let took = time(work, repeats);
-        if took >= ROUND_TARGET {
-            break;
-        }
+    while repeats < 1 << 20 && cpu_time(work, repeats) < SLICE_TARGET {
         repeats *= 2;
     }
     repeats
 }
 
-fn time(work: &mut impl FnMut(), repeats: u32) -> Duration {
-    let start = Instant::now();
+/// The CPU time this thread spends running `work` `repeats` times.
+fn cpu_time(work: &mut impl FnMut(), repeats: u32) -> Duration {
+    let start = cpu_time::ThreadTime::now();
     for _ in 0..repeats {
         work();
     }

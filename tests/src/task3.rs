@@ -32,7 +32,9 @@ pub trait Task3 {
     fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount;
 
     /// How many times faster `candidate` runs than `baseline`: the median, over `rounds`
-    /// interleaved rounds, of each round's baseline time divided by its candidate time.
+    /// rounds, of each round's baseline time per run divided by its candidate time per run,
+    /// each side timed by the thread's CPU time as its fastest of a few short interleaved
+    /// slices (the method of [`crate::measure::ratio`]).
     fn throughput_ratio(
         &self,
         baseline: &mut dyn FnMut(),

@@ -98,7 +98,13 @@ fn spin(steps: u64) {
     black_box(x);
 }
 
-/// The toolkit's ratio finds 2x, 1x and 0.25x where the work is known.
+/// Rounds of the toolkit's first measurement, and of its measurement again after a near miss.
+const TOOLKIT_ROUNDS: usize = 15;
+const TOOLKIT_ROUNDS_AGAIN: usize = 45;
+
+/// The toolkit's ratio finds 2x, 1x and 0.25x where the work is known. A result just outside a
+/// range (by less than -20% / +25%) is measured again with more rounds, and that result is
+/// judged: the ranges never move.
 pub fn measures_known_ratios<W: Task3>(workshop: &W) -> Outcome {
     let mut found = Vec::new();
     for (what, baseline, candidate, range) in [
@@ -106,7 +112,20 @@ pub fn measures_known_ratios<W: Task3>(workshop: &W) -> Outcome {
         ("the same work", 10_000, 10_000, 0.8..1.25),
         ("four times the work", 10_000, 40_000, 0.18..0.35),
     ] {
-        let ratio = workshop.throughput_ratio(&mut || spin(baseline), &mut || spin(candidate), 15);
+        let measure = |rounds| {
+            workshop.throughput_ratio(&mut || spin(baseline), &mut || spin(candidate), rounds)
+        };
+        let first = measure(TOOLKIT_ROUNDS);
+        let near = (range.start * 0.8..range.end * 1.25).contains(&first);
+        let (ratio, again) = if !range.contains(&first) && near {
+            (measure(TOOLKIT_ROUNDS_AGAIN), Some(first))
+        } else {
+            (first, None)
+        };
+        let measured = match again {
+            Some(first) => format!("{ratio:.2} (measured again after {first:.2})"),
+            None => format!("{ratio:.2}"),
+        };
         ensure(
             range.contains(&ratio),
             || {
@@ -115,7 +134,15 @@ pub fn measures_known_ratios<W: Task3>(workshop: &W) -> Outcome {
                     range.start, range.end
                 )
             },
-            || format!("{ratio:.2}"),
+            || {
+                let direction = if ratio > 0.0 && range.contains(&(1.0 / ratio)) {
+                    "; that is the right answer upside down: divide the baseline's time by \
+                     the candidate's"
+                } else {
+                    ""
+                };
+                format!("{measured}{direction}")
+            },
         )?;
         found.push(format!("{ratio:.2}x"));
     }
@@ -263,11 +290,13 @@ pub const MEASURE_RATIO: CheckInfo = CheckInfo {
     id: "measure-ratio",
     task: 3,
     title: "toolkit: throughput_ratio finds 2x, 1x and 0.25x on known work",
-    why: "a shared, noisy machine makes single timings lie; interleaved rounds and a median are \
-          what make a 2x claim repeatable",
-    hint: "warm both up; per round time baseline and candidate (alternating which goes first) \
-           over enough repetitions to take a few milliseconds; return the median of \
-           baseline_time / candidate_time",
+    why: "a busy machine makes wall-clock timings lie, and the longer side absorbs more of the \
+          pauses; the thread's CPU time, the fastest of short interleaved slices and a median \
+          over rounds are what make a 2x claim repeatable on a laptop with other work running",
+    hint: "time by cpu_time::ThreadTime; warm both up; give each side the repeat count that \
+           makes a slice of about 0.5 ms; per round keep each side's fastest of 5 slices \
+           (alternating which goes first); return the median of baseline over candidate time \
+           per run",
     catches: "a ratio computed the wrong way round (candidate time over baseline time)",
     time_limit: TOOLKIT_LIMIT,
     exclusive: true,

@@ -1,0 +1,321 @@
+//! Throughput ratios that a busy machine cannot bias: the method every timing check uses.
+//!
+//! # Why not wall time
+//!
+//! Timing each side by the wall clock measures the machine as much as the code. On a laptop
+//! with an editor, a browser and rust-analyzer busy, the measuring thread is preempted for
+//! milliseconds at a time, and a preemption lands in whichever side happens to be running. The
+//! longer side absorbs more of them, so the ratio is not merely noisy but biased; one side
+//! preempted and not the other reads 0.75x or 5x for work that is 2x.
+//!
+//! # The method
+//!
+//! 1. **The thread's CPU time**, not the wall clock: time the thread spent off the processor
+//!    does not count, so a preemption adds only the cache it cost, not its length.
+//! 2. **Short interleaved slices**: each side is repeated until one slice takes about
+//!    [`SLICE_TARGET`] (each side gets its own repeat count, so both slices are equally long
+//!    and equally exposed), and the two sides alternate slice by slice.
+//! 3. **Each side's minimum slice per round**: a slice can only be slowed down (by caches that
+//!    a preemption or an interrupt flushed), never sped up, so the fastest of [`SLICES`] slices
+//!    is the best estimate of the work's own cost. One round gives one ratio: the baseline's
+//!    minimum time per run over the candidate's.
+//! 4. **The median over rounds**, which one disturbed round cannot move.
+//!
+//! Counting allocations is switched off while timing ([`without_counting`]): its shared atomic
+//! counters would slow the allocation-heavy baseline more than the pool.
+//!
+//! Work spread over several threads ([`threaded_ratio`]) is timed by the wall clock instead:
+//! a thread that waits for a lock uses no CPU time, so CPU time would flatter a pool that makes
+//! its threads wait. Those figures are shown, never graded.
+
+use crate::counting::without_counting;
+use crate::pool::BufferPool;
+use crate::workloads::Workload;
+use std::time::{Duration, Instant};
+
+/// How long one slice of one side should take.
+pub const SLICE_TARGET: Duration = Duration::from_micros(500);
+/// Slices of each side per round; the round keeps each side's fastest.
+pub const SLICES: usize = 5;
+/// Rounds of a first measurement.
+pub const ROUNDS: usize = 15;
+
+/// The clock a measurement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The calling thread's CPU time (user and system): blind to preemption.
+    ThreadCpu,
+    /// The wall clock: for work spread over several threads.
+    Wall,
+}
+
+impl Clock {
+    /// A reading, as time since an arbitrary start: only differences mean anything.
+    pub fn now(self) -> Duration {
+        static WALL_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        let wall = || WALL_START.get_or_init(Instant::now).elapsed();
+        match self {
+            // A failed CPU-clock read (unheard of on Linux and macOS) falls back to the wall
+            // clock for that reading, which is less robust but never wrong by much.
+            Clock::ThreadCpu => cpu_time::ThreadTime::try_now()
+                .map(|time| time.as_duration())
+                .unwrap_or_else(|_| wall()),
+            Clock::Wall => wall(),
+        }
+    }
+}
+
+/// A measured throughput ratio: candidate speed over baseline speed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    /// The median of the rounds' ratios: the figure verdicts use.
+    pub median: f64,
+    /// The lowest round.
+    pub lowest: f64,
+    /// The highest round.
+    pub highest: f64,
+    /// How many rounds were run.
+    pub rounds: usize,
+}
+
+impl Ratio {
+    /// The figures of a set of rounds' ratios.
+    pub fn from_rounds(mut ratios: Vec<f64>) -> Ratio {
+        ratios.sort_by(f64::total_cmp);
+        Ratio {
+            median: median_of_sorted(&ratios),
+            lowest: ratios.first().copied().unwrap_or(0.0),
+            highest: ratios.last().copied().unwrap_or(0.0),
+            rounds: ratios.len(),
+        }
+    }
+}
+
+/// The median of sorted values (0 for none).
+fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let count = sorted.len();
+    match count {
+        0 => 0.0,
+        _ if count % 2 == 1 => sorted[count / 2],
+        _ => (sorted[count / 2 - 1] + sorted[count / 2]) / 2.0,
+    }
+}
+
+/// Times `rounds` rounds of `baseline` and `candidate` by the thread's CPU time (see the module
+/// docs) and returns each round's ratio, baseline time over candidate time.
+pub fn interleaved_ratios(
+    baseline: &mut dyn FnMut(),
+    candidate: &mut dyn FnMut(),
+    rounds: usize,
+) -> Vec<f64> {
+    ratios_by(Clock::ThreadCpu, baseline, candidate, rounds)
+}
+
+/// [`interleaved_ratios`] on `clock`.
+pub fn ratios_by(
+    clock: Clock,
+    baseline: &mut dyn FnMut(),
+    candidate: &mut dyn FnMut(),
+    rounds: usize,
+) -> Vec<f64> {
+    without_counting(|| {
+        // Warm-up: caches, branch predictors, the allocator's free lists, the pool's buffers.
+        for _ in 0..2 {
+            baseline();
+            candidate();
+        }
+        let base_repeats = repeats_for(clock, baseline);
+        let cand_repeats = repeats_for(clock, candidate);
+        (0..rounds)
+            .map(|round| {
+                let mut base_fastest = Duration::MAX;
+                let mut cand_fastest = Duration::MAX;
+                for slice in 0..SLICES {
+                    // Alternate which side goes first, so that neither always follows the other.
+                    let mut time_base =
+                        || base_fastest = base_fastest.min(time(clock, baseline, base_repeats));
+                    let mut time_cand =
+                        || cand_fastest = cand_fastest.min(time(clock, candidate, cand_repeats));
+                    if (round + slice) % 2 == 0 {
+                        time_base();
+                        time_cand();
+                    } else {
+                        time_cand();
+                        time_base();
+                    }
+                }
+                per_run(base_fastest, base_repeats) / per_run(cand_fastest, cand_repeats)
+            })
+            .collect()
+    })
+}
+
+/// The throughput ratio of `candidate` over `baseline`, re-measured with twice as many rounds
+/// when the first median lands near `threshold` (within -20% / +25%); the verdict then uses the
+/// median of all rounds. The threshold itself never moves.
+pub fn robust_ratio(
+    baseline: &mut dyn FnMut(),
+    candidate: &mut dyn FnMut(),
+    threshold: f64,
+) -> Ratio {
+    let mut ratios = interleaved_ratios(baseline, candidate, ROUNDS);
+    if is_near(Ratio::from_rounds(ratios.clone()).median, threshold) {
+        ratios.extend(interleaved_ratios(baseline, candidate, 2 * ROUNDS));
+    }
+    Ratio::from_rounds(ratios)
+}
+
+/// Whether `ratio` is close enough to `threshold` to be worth measuring again.
+pub fn is_near(ratio: f64, threshold: f64) -> bool {
+    (threshold * 0.8..threshold * 1.25).contains(&ratio)
+}
+
+/// Seconds per run of a slice of `repeats` runs that took `took`.
+fn per_run(took: Duration, repeats: u32) -> f64 {
+    took.as_secs_f64().max(1e-9) / f64::from(repeats)
+}
+
+/// How many runs of `work` make a slice of at least [`SLICE_TARGET`] on `clock`.
+fn repeats_for(clock: Clock, work: &mut dyn FnMut()) -> u32 {
+    let mut repeats = 1u32;
+    loop {
+        let took = time(clock, work, repeats);
+        if took >= SLICE_TARGET || repeats >= 1 << 20 {
+            return repeats;
+        }
+        // Aim a little past the target, at most 16x more per step.
+        let factor =
+            (SLICE_TARGET.as_secs_f64() * 1.2 / took.as_secs_f64().max(1e-9)).clamp(1.5, 16.0);
+        repeats = ((f64::from(repeats) * factor).ceil() as u32).max(repeats + 1);
+    }
+}
+
+fn time(clock: Clock, work: &mut dyn FnMut(), repeats: u32) -> Duration {
+    let start = clock.now();
+    for _ in 0..repeats {
+        work();
+    }
+    clock.now().saturating_sub(start)
+}
+
+/// The ratio with `threads` threads running each side at once on the same pool, by the wall
+/// clock (informational: two-thread figures depend on the allocator's arena locks and the
+/// machine's history). Each thread serves the batch [`THREADED_REPEATS`] times per start, so
+/// that starting threads costs little beside the work.
+pub fn threaded_ratio<P: BufferPool>(
+    workload: Workload,
+    pool: &P,
+    sizes: &[usize],
+    threads: usize,
+) -> Ratio {
+    let on_threads = |serve: &(dyn Fn() + Sync)| {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    for _ in 0..THREADED_REPEATS {
+                        serve();
+                    }
+                });
+            }
+        })
+    };
+    let mut baseline = || {
+        on_threads(&|| {
+            std::hint::black_box(workload.run_unpooled(sizes));
+        })
+    };
+    let mut candidate = || {
+        on_threads(&|| {
+            std::hint::black_box(workload.run_pooled(pool, sizes));
+        })
+    };
+    Ratio::from_rounds(ratios_by(
+        Clock::Wall,
+        &mut baseline,
+        &mut candidate,
+        ROUNDS,
+    ))
+}
+
+/// How many times each thread of [`threaded_ratio`] serves its batch per start.
+pub const THREADED_REPEATS: usize = 8;
+
+/// Runs `operation` `iterations` times on each of `threads` threads, started together, and
+/// returns the slowest thread's time: the time per operation on one thread, so that 1 and 2
+/// threads compare directly. For criterion's `iter_custom` in the benchmarks.
+pub fn time_on_threads(
+    threads: usize,
+    iterations: u64,
+    operation: &(impl Fn() + Sync),
+) -> Duration {
+    let start_line = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start_line.wait();
+                    let start = Instant::now();
+                    for _ in 0..iterations {
+                        operation();
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or(Duration::ZERO))
+            .max()
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_resists_one_outlier() {
+        let ratio = Ratio::from_rounds(vec![2.0, 2.1, 1.9, 50.0, 2.0]);
+        assert_eq!(ratio.median, 2.0);
+        assert_eq!(ratio.lowest, 1.9);
+        assert_eq!(ratio.highest, 50.0);
+        assert_eq!(Ratio::from_rounds(vec![1.0, 3.0]).median, 2.0);
+        assert_eq!(Ratio::from_rounds(Vec::new()).median, 0.0);
+    }
+
+    fn spin(steps: u64) {
+        let mut x = 1u64;
+        for step in 0..steps {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(step));
+        }
+        std::hint::black_box(x);
+    }
+
+    #[test]
+    fn half_the_work_measures_about_twice_as_fast() {
+        let ratio = robust_ratio(&mut || spin(20_000), &mut || spin(10_000), 2.0);
+        assert!((1.6..2.5).contains(&ratio.median), "{ratio:?}");
+    }
+
+    #[test]
+    fn the_thread_cpu_clock_ignores_time_asleep() {
+        let start = Clock::ThreadCpu.now();
+        std::thread::sleep(Duration::from_millis(50));
+        let asleep = Clock::ThreadCpu.now() - start;
+        assert!(
+            asleep < Duration::from_millis(10),
+            "{asleep:?} of CPU time asleep"
+        );
+        let start = Clock::ThreadCpu.now();
+        spin(2_000_000);
+        assert!(Clock::ThreadCpu.now() > start, "spinning uses CPU time");
+    }
+
+    #[test]
+    fn slices_are_long_enough_for_the_clock() {
+        let mut work = || spin(100);
+        let repeats = repeats_for(Clock::ThreadCpu, &mut work);
+        assert!(time(Clock::ThreadCpu, &mut work, repeats) >= SLICE_TARGET / 2);
+    }
+}
