@@ -169,35 +169,76 @@ impl Workload {
     }
 }
 
-/// The bytes packets and frames are made of: 64 KiB of a fixed pattern, made once.
+/// The bytes packets and frames are copied from ([`source_for`]): a fixed pattern that repeats
+/// every [`PATTERN_PERIOD`] bytes, one page longer than the largest message, made once.
 fn source() -> &'static [u8] {
     static SOURCE: OnceLock<Vec<u8>> = OnceLock::new();
     SOURCE.get_or_init(|| {
         let mut random = SplitMix64(0x5eed);
-        (0..READ_BUFFER).map(|_| random.next_u64() as u8).collect()
+        let period: Vec<u8> = (0..PATTERN_PERIOD)
+            .map(|_| random.next_u64() as u8)
+            .collect();
+        period
+            .iter()
+            .copied()
+            .cycle()
+            .take(READ_BUFFER + PAGE)
+            .collect()
     })
+}
+
+/// The pattern's period: a slice of the source may start at any multiple of it and hold the
+/// same bytes.
+const PATTERN_PERIOD: usize = 64;
+/// The distance (in address bits below it) that decides how fast a copy runs.
+const PAGE: usize = 4096;
+
+/// `len` bytes of the pattern to copy to `destination`, taken from where the source lies half a
+/// page from the destination modulo 4 KiB (to within [`PATTERN_PERIOD`]).
+///
+/// Why: how fast the processor copies depends on the two addresses modulo 4 KiB (a load whose
+/// low 12 address bits match a store still in flight waits for it: "4K aliasing"). Where the
+/// allocator happened to put a pool's buffer would otherwise change the pooled side's cost by
+/// up to 1.7x from one process to the next (measured: 17 against 29 us per 256 packets, by the
+/// buffer's address alone), and so every ratio the grader reports. Half a page is as far as
+/// the two can be from that trap.
+fn source_for(destination: *const u8, len: usize) -> &'static [u8] {
+    let source = source();
+    let behind = (destination as usize)
+        .wrapping_sub(source.as_ptr() as usize)
+        .wrapping_sub(PAGE / 2)
+        % PAGE;
+    let start = behind.next_multiple_of(PATTERN_PERIOD) % PAGE;
+    &source[start..start + len.min(READ_BUFFER)]
 }
 
 /// "Reads" a packet of `size` bytes into `buffer` the way a socket would, and sums it.
 fn read_packet(buffer: &mut [u8], size: usize) -> u64 {
-    let mut socket = &source()[..size];
+    let mut socket = source_for(buffer.as_ptr(), size);
     let read = socket.read(buffer).unwrap_or(0);
     checksum(&buffer[..read])
+}
+
+/// Appends `len` bytes of the pattern to `buffer`.
+fn append(buffer: &mut Vec<u8>, len: usize) {
+    // Reserving first is what `extend_from_slice` does anyway; it tells where the bytes land.
+    buffer.reserve(len);
+    let end = (buffer.as_ptr() as usize).wrapping_add(buffer.len());
+    buffer.extend_from_slice(source_for(end as *const u8, len));
 }
 
 /// Builds a frame of `size` bytes by appending a header and 64-byte pieces, and sums it.
 fn build_frame(buffer: &mut Vec<u8>, size: usize) -> u64 {
     buffer.extend_from_slice(&(size as u64).to_le_bytes());
     while buffer.len() < size {
-        let piece = (size - buffer.len()).min(64);
-        buffer.extend_from_slice(&source()[..piece]);
+        append(buffer, (size - buffer.len()).min(64));
     }
     checksum(buffer)
 }
 
 /// Fills `buffer` with `size` bytes and sums them.
 fn fill(buffer: &mut Vec<u8>, size: usize) -> u64 {
-    buffer.extend_from_slice(&source()[..size]);
+    append(buffer, size);
     checksum(buffer)
 }
 
