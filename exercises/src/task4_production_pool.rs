@@ -23,8 +23,9 @@
 //!    `prod-limit-stress`). `get` never fails: at a limit it serves anyway, counted degraded.
 //! 5. **Memory pressure**: `shrink_to(bytes)` frees idle buffers until the idle capacity is at
 //!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones (`prod-shrink`).
-//! 6. **Hygiene**: with `zero_on_return`, zero a returned buffer's bytes (`buffer.fill(0)`:
-//!    its length is its initialised prefix) before keeping it (`prod-zero`). The leak report
+//! 6. **Hygiene**: with `zero_on_return`, zero a returned buffer's whole capacity before keeping
+//!    it, past its length too: a holder may have truncated the buffer, and what it wrote is still
+//!    in memory (`buffer.clear()`, then `buffer.resize(capacity, 0)`) (`prod-zero`). The leak report
 //!    counts buffers out and, with `track_leaks`, keeps a `std::backtrace::Backtrace` per buffer
 //!    out, keyed by the address of its box (`&*buffer as *const Vec<u8> as usize`), removed on
 //!    return (`prod-leaks`).

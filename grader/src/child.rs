@@ -1,5 +1,7 @@
 //! The child side of isolation: runs one check in this process and prints its outcome on stdout
-//! as one tagged JSON line, which the parent reads (see `isolation`).
+//! as one tagged JSON line, which the parent reads (see `isolation`). The tag carries a secret
+//! the parent handed over on standard input, so that a line the pool prints cannot pass for it;
+//! the process's address space is capped, so that a pool that hoards memory gets a verdict.
 
 use crate::subject::Subject;
 use pool_checks::Outcome;
@@ -7,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// The tag before the child's outcome line.
 pub const OUTCOME_TAG: &str = "@@grader-outcome ";
@@ -77,9 +80,47 @@ pub struct ChildPanic {
     pub location: Option<String>,
 }
 
+/// The address space a check's process may use (Linux and the BSDs; macOS does not enforce
+/// it): far more than any check's buffers need, far less than a laptop has, so that a pool that
+/// keeps every buffer is stopped with a verdict before it makes the machine swap.
+pub const MEMORY_CEILING: u64 = 4 << 30;
+
+/// The secret the parent handed over on standard input, which every tagged line carries (see
+/// `isolation::ChildRun::tagged`).
+static NONCE: OnceLock<String> = OnceLock::new();
+
+/// What every child does before any pool code runs: takes the secret from standard input, caps
+/// its memory, and reports panics.
+fn prepare() {
+    let mut nonce = String::new();
+    // No secret (a child started by hand): tagged lines carry an empty one.
+    let _ = std::io::stdin().read_line(&mut nonce);
+    let _ = NONCE.set(nonce.trim().to_string());
+    limit_memory();
+    install_panic_reporter();
+}
+
+#[cfg(unix)]
+fn limit_memory() {
+    let ceiling = libc::rlimit {
+        rlim_cur: MEMORY_CEILING as libc::rlim_t,
+        rlim_max: MEMORY_CEILING as libc::rlim_t,
+    };
+    // SAFETY: setrlimit reads the `rlimit` we pass by pointer, which lives across the call, and
+    // changes only this process's limit; it has no other effect on memory Rust manages. A
+    // failure (a lower hard limit already set) leaves the limit as it was: checked below.
+    let status = unsafe { libc::setrlimit(libc::RLIMIT_AS, &ceiling) };
+    if status != 0 {
+        eprintln!("note: could not set the memory ceiling of a check's process");
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory() {}
+
 /// Runs check `id` of `subject` and prints its outcome.
 pub fn run_check(subject: Subject, id: &str) -> ExitCode {
-    install_panic_reporter();
+    prepare();
     let Some(outcome) = subject.run(id) else {
         eprintln!("no check called `{id}`");
         return ExitCode::from(2);
@@ -101,7 +142,7 @@ pub fn run_measure(
     strategy: pool_checks::task3::Strategy,
     workload: pool_checks::workloads::Workload,
 ) -> ExitCode {
-    install_panic_reporter();
+    prepare();
     match subject.analyse(strategy, workload) {
         Ok(figures) => print_tagged(FIGURES_TAG, &MeasuredFigures::from(figures)),
         Err(failure) => print_tagged(
@@ -141,8 +182,9 @@ fn print_tagged(tag: &str, value: &impl Serialize) {
     let json = serde_json::to_string(value).unwrap_or_else(|error| {
         format!("{{\"result\":\"failed\",\"expected\":\"a report\",\"seen\":\"{error}\"}}")
     });
+    let nonce = NONCE.get().map_or("", String::as_str);
     let mut stdout = std::io::stdout().lock();
     // Leading newline: the pool under test may have left a partial line on stdout.
-    let _ = writeln!(stdout, "\n{tag}{json}");
+    let _ = writeln!(stdout, "\n{tag}{nonce} {json}");
     let _ = stdout.flush();
 }

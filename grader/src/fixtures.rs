@@ -110,10 +110,31 @@ pub enum Flaw {
     Aborts,
     /// Task 1: returning an oversized buffer overflows the stack.
     OverflowsStack,
+    /// Task 2: a request is served from the class below, and `Vec::reserve` grows the buffer.
+    RoundsDownClasses,
+    /// Task 4: `trim` frees nothing.
+    TrimDoesNothing,
+    /// Task 4: `max_bytes_in_use` is ignored (`max_in_use` is not).
+    IgnoresByteLimit,
+    /// Task 4: `zero_on_return` zeroes the buffer's length only, not its whole capacity.
+    ZeroesOnlyLength,
+    /// Every get keeps another 64 MiB for good.
+    HoardsMemory,
+    /// Every return locks the pool twice and never comes back.
+    DeadlocksOnReturn,
+    // Correct pools written differently: each must pass the checks named in the grader's
+    // fixture test, which once failed them.
+    /// Correct: the bookkeeping of a lock-free queue that allocates blocks as it goes
+    /// (crossbeam's `SegQueue`), beside every pool.
+    AllocatesBookkeeping,
+    /// Correct: a registration allocated on each thread's first get.
+    RegistersThreads,
+    /// Correct: the Prometheus high-water gauge listed before the in-use gauge it ends like.
+    HighWaterFirst,
 }
 
 /// Every fixture: its flaw, its name on the command line, and what is wrong with it.
-const FIXTURES: [(Flaw, &str, &str); 42] = [
+const FIXTURES: [(Flaw, &str, &str); 51] = [
     (
         Flaw::None,
         "sound",
@@ -316,6 +337,51 @@ const FIXTURES: [(Flaw, &str, &str); 42] = [
         "overflows-stack",
         "returning an oversized buffer recurses until the stack overflows",
     ),
+    (
+        Flaw::RoundsDownClasses,
+        "rounds-down-classes",
+        "a request is served from the class below and Vec::reserve grows the buffer",
+    ),
+    (
+        Flaw::TrimDoesNothing,
+        "trim-does-nothing",
+        "trim() frees nothing",
+    ),
+    (
+        Flaw::IgnoresByteLimit,
+        "ignores-byte-limit",
+        "max_bytes_in_use is ignored (max_in_use is not)",
+    ),
+    (
+        Flaw::ZeroesOnlyLength,
+        "zeroes-only-length",
+        "zero_on_return zeroes the buffer's length only, not its whole capacity",
+    ),
+    (
+        Flaw::HoardsMemory,
+        "hoards-memory",
+        "every get keeps another 64 MiB for good",
+    ),
+    (
+        Flaw::DeadlocksOnReturn,
+        "deadlocks-on-return",
+        "every return locks the pool twice and never comes back",
+    ),
+    (
+        Flaw::AllocatesBookkeeping,
+        "allocates-bookkeeping",
+        "correct: a lock-free queue beside the pool allocates and frees its blocks as it goes",
+    ),
+    (
+        Flaw::RegistersThreads,
+        "registers-threads",
+        "correct: each thread's first get allocates a registration for the thread",
+    ),
+    (
+        Flaw::HighWaterFirst,
+        "high-water-first",
+        "correct: the Prometheus high-water gauge comes before the in-use gauge it ends like",
+    ),
 ];
 
 impl Flaw {
@@ -374,7 +440,11 @@ impl Task1 for Workshop {
     fn sync_pool(&self, config: SyncPoolConfig) -> Self::SyncPool {
         let max_retained = config.max_retained_capacity;
         let wrapper_flaw = match self.flaw {
-            Flaw::AliasesBuffers => Flaw::AliasesBuffers,
+            flaw @ (Flaw::AliasesBuffers
+            | Flaw::HoardsMemory
+            | Flaw::DeadlocksOnReturn
+            | Flaw::AllocatesBookkeeping
+            | Flaw::RegistersThreads) => flaw,
             _ => Flaw::None,
         };
         Flawed::new(
@@ -480,6 +550,7 @@ impl Task4 for Workshop {
     type ProductionPool = Flawed<ProductionPool>;
 
     fn production_pool(&self, config: PoolConfig) -> Result<Self::ProductionPool, ConfigError> {
+        let asked_to_zero = config.zero_on_return;
         let config = match self.flaw {
             Flaw::AcceptsBadConfigs => PoolConfig {
                 max_pooled: config.max_pooled.max(1),
@@ -500,6 +571,15 @@ impl Task4 for Workshop {
                 max_bytes_in_use: usize::MAX / 2,
                 ..config
             },
+            Flaw::IgnoresByteLimit => PoolConfig {
+                max_bytes_in_use: usize::MAX / 2,
+                ..config
+            },
+            // The wrapper zeroes the length instead.
+            Flaw::ZeroesOnlyLength => PoolConfig {
+                zero_on_return: false,
+                ..config
+            },
             Flaw::IgnoresZeroOnReturn => PoolConfig {
                 zero_on_return: false,
                 ..config
@@ -507,8 +587,13 @@ impl Task4 for Workshop {
             _ => config,
         };
         let oversize_above = config.max_buffer_size;
+        // Only a pool asked to zero gets the flawed zeroing.
+        let flaw = match self.flaw {
+            Flaw::ZeroesOnlyLength if !asked_to_zero => Flaw::None,
+            flaw => flaw,
+        };
         Ok(Flawed::new(
-            self.flaw,
+            flaw,
             ProductionPool::new(config)?,
             oversize_above,
         ))

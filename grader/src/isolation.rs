@@ -8,7 +8,7 @@ use crate::cli::RUN_CHECK;
 use crate::subject::Subject;
 use anyhow::{Context, Result};
 use pool_checks::{CheckInfo, Failure};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -27,8 +27,14 @@ pub enum Status {
         todo: String,
         location: Option<String>,
     },
-    /// It ran past its time limit (a deadlock or an endless loop) and was killed.
-    TimedOut { limit: Duration },
+    /// It was killed: past its time limit (an endless loop, or anything too slow), or earlier,
+    /// after `idle` without using any CPU time (a deadlock: every thread blocked for good).
+    TimedOut {
+        limit: Duration,
+        idle: Option<Duration>,
+    },
+    /// It reached the memory ceiling of a check's process and could not allocate.
+    OutOfMemory { ceiling: u64 },
     /// It panicked, aborted or was killed by a signal.
     Crashed { detail: String },
 }
@@ -41,7 +47,35 @@ impl Status {
             Status::Failed(_) => "failed",
             Status::NotStarted { .. } => "not started",
             Status::TimedOut { .. } => "timed out",
+            Status::OutOfMemory { .. } => "out of memory",
             Status::Crashed { .. } => "crashed",
+        }
+    }
+
+    /// What was seen, in a student's words, for a check that ran and did not pass.
+    pub fn seen(&self) -> Option<String> {
+        match self {
+            Status::Failed(failure) => Some(failure.seen.clone()),
+            Status::TimedOut {
+                idle: Some(idle), ..
+            } => Some(format!(
+                "no progress for {:.1} s (no CPU time used, no thread runnable), so it was \
+                 stopped: a deadlock, such as a lock taken twice or held while waiting for another",
+                idle.as_secs_f64()
+            )),
+            Status::TimedOut { limit, idle: None } => Some(format!(
+                "still running after {} s, its time limit, so it was stopped: an endless loop \
+                 (a spin that never ends, a retry that never succeeds), or work far slower than \
+                 it should be",
+                limit.as_secs()
+            )),
+            Status::OutOfMemory { ceiling } => Some(format!(
+                "it could not allocate within the {} GiB a check may use: the pool keeps (or \
+                 leaks) far more memory than the check's buffers need",
+                ceiling >> 30
+            )),
+            Status::Crashed { detail } => Some(detail.clone()),
+            Status::Passed { .. } | Status::NotStarted { .. } => None,
         }
     }
 
@@ -116,8 +150,8 @@ pub fn run_isolated(subject: Subject, info: CheckInfo) -> Result<CheckResult> {
 
 /// What a child process did.
 pub struct ChildRun {
-    /// How it ended; `None` if it was killed at its time limit.
-    pub exit: Option<ExitStatus>,
+    /// How it ended.
+    pub end: End,
     /// Its standard output (the tagged report lines are there).
     pub stdout: String,
     /// Its standard error (the default panic message, "overflowed its stack", ...).
@@ -126,58 +160,228 @@ pub struct ChildRun {
     pub elapsed: Duration,
     /// Its time limit.
     pub limit: Duration,
+    /// The secret its tagged lines carry: handed over on its standard input, so that a pool
+    /// printing a tagged line of its own cannot fake a verdict.
+    nonce: String,
+}
+
+/// How a child process ended.
+#[derive(Debug, Clone, Copy)]
+pub enum End {
+    /// It exited by itself.
+    Exited(ExitStatus),
+    /// It was killed at its time limit.
+    TimeLimit,
+    /// It was killed after this long without using CPU time.
+    Idle(Duration),
 }
 
 impl ChildRun {
     /// What happened, in a check's terms.
     pub fn status(&self) -> Status {
-        match self.exit {
-            None => Status::TimedOut { limit: self.limit },
-            Some(exit) => classify(exit, &self.stdout, &self.stderr),
+        match self.end {
+            End::TimeLimit => Status::TimedOut {
+                limit: self.limit,
+                idle: None,
+            },
+            End::Idle(idle) => Status::TimedOut {
+                limit: self.limit,
+                idle: Some(idle),
+            },
+            End::Exited(exit) => self.classify(exit),
+        }
+    }
+
+    /// The first line tagged `tag` with this run's secret, parsed.
+    pub fn tagged<T: serde::de::DeserializeOwned>(&self, tag: &str) -> Option<T> {
+        let prefix = format!("{tag}{} ", self.nonce);
+        self.stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    /// Turns a finished child's exit status and output into a [`Status`].
+    fn classify(&self, exit: ExitStatus) -> Status {
+        if let Some(outcome) = self.tagged::<ChildOutcome>(OUTCOME_TAG) {
+            return match outcome {
+                ChildOutcome::Passed { evidence } => Status::Passed { evidence },
+                ChildOutcome::Failed { expected, seen } => {
+                    Status::Failed(Failure { expected, seen })
+                }
+            };
+        }
+        if self.stderr.contains(ALLOCATION_FAILED) {
+            return Status::OutOfMemory {
+                ceiling: crate::child::MEMORY_CEILING,
+            };
+        }
+        if let Some(panic) = self.tagged::<ChildPanic>(PANIC_TAG) {
+            if let Some(todo) = panic.message.strip_prefix("not yet implemented") {
+                return Status::NotStarted {
+                    todo: todo.trim_start_matches(": ").to_string(),
+                    location: panic.location,
+                };
+            }
+            let at = panic
+                .location
+                .map(|at| format!(" at {at}"))
+                .unwrap_or_default();
+            return Status::Crashed {
+                detail: format!("panicked{at}: {}", panic.message),
+            };
+        }
+        Status::Crashed {
+            detail: describe_exit(exit, &self.stderr),
         }
     }
 }
+
+/// What Rust's default allocation-error handler prints before it aborts the process.
+const ALLOCATION_FAILED: &str = "memory allocation of ";
+
+/// A check's process that uses no CPU time for this long is deadlocked: every thread is blocked
+/// for good. No check waits idle this long on purpose (the longest, `prod-limit-wait`'s, is
+/// served within a second), and a busy or slow pool uses CPU time, so it is never mistaken for
+/// one.
+pub const IDLE_LIMIT: Duration = Duration::from_millis(2_500);
 
 /// Runs this same binary with `args`, up to `limit`; `what` names it in errors.
 pub fn run_child(args: &[String], limit: Duration, what: &str) -> Result<ChildRun> {
     let program = std::env::current_exe().context("Failed to find the grader's own executable")?;
+    let nonce = new_nonce();
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
         .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("Failed to start a process for {what}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // The child reads it before it runs any pool code; a child that died at once closed
+        // its end, which is reported by its exit below, not here.
+        let _ = writeln!(stdin, "{nonce}");
+    }
     // Read both pipes while waiting, so that a chatty pool cannot fill a pipe and stall.
     let stdout = child.stdout.take().map(capture);
     let stderr = child.stderr.take().map(capture);
-    let exit =
+    let end =
         wait_with_limit(&mut child, limit).with_context(|| format!("Failed to wait for {what}"))?;
     Ok(ChildRun {
-        exit,
+        end,
         stdout: stdout.map(join_capture).unwrap_or_default(),
         stderr: stderr.map(join_capture).unwrap_or_default(),
         elapsed: started.elapsed(),
         limit,
+        nonce,
     })
 }
 
-/// Waits for `child` up to `limit`; kills it and returns `None` when time runs out.
-fn wait_with_limit(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
-    let deadline = Instant::now() + limit;
+/// A fresh secret for one child: std's randomly seeded hasher over the time and a counter.
+fn new_nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_usize(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+/// Waits for `child` up to `limit`, or until it has used no CPU time for [`IDLE_LIMIT`]; kills
+/// it then.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> std::io::Result<End> {
+    let started = Instant::now();
+    let deadline = started + limit;
+    let mut cpu = CpuWatch::new(child.id());
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
+            return Ok(End::Exited(status));
         }
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        let idle = cpu.idle_for(now);
+        if now >= deadline || idle >= IDLE_LIMIT {
             child.kill()?;
             child.wait()?;
-            return Ok(None);
+            return Ok(if idle >= IDLE_LIMIT {
+                End::Idle(idle)
+            } else {
+                End::TimeLimit
+            });
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Watches a process's CPU time (Linux: `/proc/PID/stat`; elsewhere it never reports idleness,
+/// and only the time limit stops a deadlock).
+struct CpuWatch {
+    pid: u32,
+    /// The last CPU time read, and when it last changed.
+    last: Option<(u64, Instant)>,
+    next_read: Instant,
+}
+
+impl CpuWatch {
+    fn new(pid: u32) -> Self {
+        let now = Instant::now();
+        CpuWatch {
+            pid,
+            last: None,
+            next_read: now,
+        }
+    }
+
+    /// How long the process has used no CPU time with none of its threads runnable, as of
+    /// `now` (read every 100 ms). A thread that waits for a processor on a crowded machine is
+    /// runnable: starved is not deadlocked.
+    fn idle_for(&mut self, now: Instant) -> Duration {
+        if now >= self.next_read {
+            self.next_read = now + Duration::from_millis(100);
+            if let Some(ticks) = cpu_ticks(self.pid) {
+                match self.last {
+                    Some((last, _)) if last == ticks && !any_thread_runnable(self.pid) => {}
+                    _ => self.last = Some((ticks, now)),
+                }
+            }
+        }
+        self.last
+            .map_or(Duration::ZERO, |(_, since)| now.duration_since(since))
+    }
+}
+
+/// The fields of a `/proc/.../stat` line after the command name (which is in parentheses and
+/// may hold spaces): the state is the first, utime the 12th and stime the 13th.
+fn stat_fields(path: &str) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    Some(after_name.split_whitespace().map(str::to_string).collect())
+}
+
+/// The CPU time (user and system, in clock ticks) of process `pid` and all its threads.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let fields = stat_fields(&format!("/proc/{pid}/stat"))?;
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+/// Whether any thread of process `pid` is running or waiting for a processor (state `R`). When
+/// that cannot be read, the answer is yes: never stop a process on a guess.
+fn any_thread_runnable(pid: u32) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return true;
+    };
+    threads.filter_map(Result::ok).any(|thread| {
+        let path = thread.path().join("stat");
+        stat_fields(&path.to_string_lossy())
+            .is_none_or(|fields| fields.first().is_none_or(|state| state == "R"))
+    })
 }
 
 /// At most this much of each pipe is kept: enough for our tagged lines and a panic message.
@@ -198,42 +402,6 @@ fn capture(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
 
 fn join_capture(handle: thread::JoinHandle<String>) -> String {
     handle.join().unwrap_or_default()
-}
-
-/// Turns a finished child's exit status and output into a [`Status`].
-fn classify(exit: ExitStatus, stdout: &str, stderr: &str) -> Status {
-    if let Some(outcome) = tagged::<ChildOutcome>(stdout, OUTCOME_TAG) {
-        return match outcome {
-            ChildOutcome::Passed { evidence } => Status::Passed { evidence },
-            ChildOutcome::Failed { expected, seen } => Status::Failed(Failure { expected, seen }),
-        };
-    }
-    if let Some(panic) = tagged::<ChildPanic>(stdout, PANIC_TAG) {
-        if let Some(todo) = panic.message.strip_prefix("not yet implemented") {
-            return Status::NotStarted {
-                todo: todo.trim_start_matches(": ").to_string(),
-                location: panic.location,
-            };
-        }
-        let at = panic
-            .location
-            .map(|at| format!(" at {at}"))
-            .unwrap_or_default();
-        return Status::Crashed {
-            detail: format!("panicked{at}: {}", panic.message),
-        };
-    }
-    Status::Crashed {
-        detail: describe_exit(exit, stderr),
-    }
-}
-
-/// The first line tagged `tag`, parsed.
-pub fn tagged<T: serde::de::DeserializeOwned>(output: &str, tag: &str) -> Option<T> {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix(tag))
-        .and_then(|json| serde_json::from_str(json).ok())
 }
 
 /// Words for a child that ended without reporting.

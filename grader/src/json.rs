@@ -55,7 +55,7 @@ struct CheckReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     expected: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    seen: Option<&'a str>,
+    seen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'a str>,
     file: String,
@@ -100,18 +100,15 @@ fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
         location: None,
         file: subject.file_for(&result.info),
     };
+    report.seen = result.status.seen();
     match &result.status {
         Status::Passed { evidence } => report.evidence = Some(evidence),
-        Status::Failed(failure) => {
-            report.expected = Some(&failure.expected);
-            report.seen = Some(&failure.seen);
-        }
+        Status::Failed(failure) => report.expected = Some(&failure.expected),
         Status::NotStarted { todo, location } => {
-            report.seen = Some(todo);
+            report.seen = Some(todo.clone());
             report.location = location.as_deref();
         }
-        Status::Crashed { detail } => report.seen = Some(detail),
-        Status::TimedOut { .. } => report.seen = Some("stopped at its time limit"),
+        Status::TimedOut { .. } | Status::OutOfMemory { .. } | Status::Crashed { .. } => {}
     }
     report
 }

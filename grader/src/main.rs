@@ -73,20 +73,21 @@ fn run() -> Result<ExitCode> {
 fn grade(selection: &Selection) -> Result<ExitCode> {
     let (tasks, checks) = select(selection)?;
     let subject = selection.subject;
-    // Checks are separate processes: run as many at once as there are cores (the exclusive ones,
-    // which measure time, run alone afterwards).
-    let jobs = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+    // Checks are separate processes: run twice as many at once as there are cores, so that a
+    // check blocked in a deadlock (until the grader notices) does not hold a core's turn. The
+    // exclusive ones, which measure time, run alone afterwards.
+    let jobs = 2 * std::thread::available_parallelism().map_or(2, |cores| cores.get());
     let results = isolation::run_all(subject, &checks, jobs)?;
     // Task 3's table and checklist come with a run of whole tasks, not of a single check.
     let whole_task_3 = tasks.contains(&3) && selection.check.is_none();
     let extras = json::Extras {
         analysis: if whole_task_3 {
-            Some(analysis::measure(subject)?)
+            Some(analysis::measure(subject, &results)?)
         } else {
             None
         },
         reference_analysis: if whole_task_3 && selection.compare {
-            Some(analysis::measure(subject::Subject::Solutions)?)
+            Some(analysis::measure(subject::Subject::Solutions, &[])?)
         } else {
             None
         },

@@ -40,7 +40,10 @@ impl Style {
         let code = match status {
             Status::Passed { .. } => "32",
             Status::NotStarted { .. } => "33",
-            Status::Failed(_) | Status::TimedOut { .. } | Status::Crashed { .. } => "1;31",
+            Status::Failed(_)
+            | Status::TimedOut { .. }
+            | Status::OutOfMemory { .. }
+            | Status::Crashed { .. } => "1;31",
         };
         self.paint(code, &word)
     }
@@ -97,7 +100,10 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
                     Some(at) => format!("reaches a todo!() at {at}"),
                     None => "reaches a todo!()".into(),
                 },
-                Status::Failed(_) | Status::TimedOut { .. } | Status::Crashed { .. } => continue,
+                Status::Failed(_)
+                | Status::TimedOut { .. }
+                | Status::OutOfMemory { .. }
+                | Status::Crashed { .. } => continue,
             };
             let _ = writeln!(out, "  {:<11} {:<20} {}", "", "", style.dim(&detail));
         }
@@ -163,23 +169,11 @@ fn explain_failure(out: &mut String, subject: Subject, result: &CheckResult, sty
         style.bold(info.id),
         info.title
     );
-    match &result.status {
-        Status::Failed(failure) => {
-            let _ = writeln!(out, "  expected: {}", failure.expected);
-            let _ = writeln!(out, "  seen:     {}", failure.seen);
-        }
-        Status::TimedOut { limit } => {
-            let _ = writeln!(
-                out,
-                "  seen:     still running after {} s, so it was stopped: a deadlock (a lock taken \
-                 twice, or held while waiting) or an endless loop",
-                limit.as_secs()
-            );
-        }
-        Status::Crashed { detail } => {
-            let _ = writeln!(out, "  seen:     {detail}");
-        }
-        Status::Passed { .. } | Status::NotStarted { .. } => {}
+    if let Status::Failed(failure) = &result.status {
+        let _ = writeln!(out, "  expected: {}", failure.expected);
+    }
+    if let Some(seen) = result.status.seen() {
+        let _ = writeln!(out, "  seen:     {seen}");
     }
     explain_common(out, subject, info);
 }

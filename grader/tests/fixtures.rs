@@ -6,8 +6,9 @@ mod common;
 use common::{every_check_id, grade_json, statuses};
 
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
-/// caught by other checks too; these are the ones it exists for.
-const CAUGHT_BY: [(&str, &str, &str); 60] = [
+/// caught by other checks too; these are the ones it exists for. The correct pools written
+/// differently ("passed") once failed the checks named beside them.
+const CAUGHT_BY: [(&str, &str, &str); 77] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -76,6 +77,33 @@ const CAUGHT_BY: [(&str, &str, &str); 60] = [
     ("panics", "sync-collect-one", "crashed"),
     ("aborts", "sync-read-reuse", "crashed"),
     ("overflows-stack", "sync-oversized", "crashed"),
+    ("rounds-down-classes", "class-select", "failed"),
+    ("trim-does-nothing", "prod-shrink", "failed"),
+    ("ignores-byte-limit", "prod-limit-fail", "failed"),
+    ("zeroes-only-length", "prod-zero", "failed"),
+    ("hoards-memory", "sync-stress", "out of memory"),
+    ("deadlocks-on-return", "sync-reuse", "timed out"),
+    ("deadlocks-on-return", "prod-metrics-exact", "timed out"),
+    ("allocates-bookkeeping", "sync-stress", "passed"),
+    ("allocates-bookkeeping", "fixed-stress", "passed"),
+    ("allocates-bookkeeping", "class-stress", "passed"),
+    ("allocates-bookkeeping", "adaptive-stress", "passed"),
+    ("allocates-bookkeeping", "prod-stress", "passed"),
+    ("registers-threads", "sync-warm", "passed"),
+    ("registers-threads", "sync-collect-one", "passed"),
+    ("registers-threads", "sync-reuse", "passed"),
+    ("high-water-first", "prod-exports", "passed"),
+    ("never-resets", "sync-stress", "failed"),
+];
+
+/// (fixture, check, words its message must hold): a failure names its real cause.
+const MESSAGES: [(&str, &str, &str); 4] = [
+    // A pool that forgets to clear is told so, not accused of aliasing.
+    ("never-resets", "sync-stress", "does not clear buffers"),
+    // A buffer freed and allocated again at the same address is not "zeroed by the pool".
+    ("never-reuses", "sync-read-reuse", "allocator call"),
+    ("deadlocks-on-return", "sync-reuse", "no progress for"),
+    ("hoards-memory", "sync-stress", "GiB a check may use"),
 ];
 
 /// Grades `fixture` on the checks that must catch it, and asserts each reports its status.
@@ -92,12 +120,118 @@ fn assert_caught(fixture: &str) {
             vec![(check.to_string(), status.to_string())],
             "fixture {fixture} must be caught by {check}:\n{report:#}"
         );
+        let expected_code = if *status == "passed" { 0 } else { 1 };
         assert_eq!(
             code,
-            Some(1),
-            "a caught fixture makes the grader exit with status 1"
+            Some(expected_code),
+            "the grader exits with status {expected_code} when the check {status}"
         );
     }
+}
+
+#[test]
+fn failures_name_their_real_cause() {
+    for (fixture, check, words) in MESSAGES {
+        let (report, _) = grade_json(&["--fixture", fixture, "--check", check]);
+        let seen = report["tasks"][0]["checks"][0]["seen"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            seen.contains(words),
+            "{fixture} on {check}: expected {words:?} in what was seen:\n{report:#}"
+        );
+    }
+}
+
+#[test]
+fn no_evidence_shows_negative_bytes() {
+    let (report, _) = grade_json(&["--fixture", "sound", "--check", "fixed-stress"]);
+    let text = report.to_string();
+    assert!(
+        !negative_bytes(&text),
+        "negative byte counts in the evidence:\n{report:#}"
+    );
+}
+
+/// Whether `text` holds "-N bytes" anywhere.
+fn negative_bytes(text: &str) -> bool {
+    text.match_indices(" -").any(|(at, _)| {
+        let rest = &text[at + 2..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with(" bytes")
+    })
+}
+
+#[test]
+fn a_deadlocked_pool_costs_seconds_not_minutes() {
+    // Every return deadlocks, in every pool: without the grader noticing that the processes use
+    // no CPU time, each check would run to its limit (minutes in all). Each is stopped within a
+    // few seconds instead. (The whole run's wall time depends on the other tests running beside
+    // this one; alone it is well under a minute, as the closing note of the change says.)
+    let (report, code) = grade_json(&["--fixture", "deadlocks-on-return"]);
+    assert_eq!(code, Some(1));
+    let checks = report["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .flat_map(|task| task["checks"].as_array().expect("checks"));
+    let mut timed_out = 0;
+    for check in checks.filter(|check| check["status"] == "timed out") {
+        timed_out += 1;
+        let seconds = check["seconds"].as_f64().unwrap_or(f64::MAX);
+        let seen = check["seen"].as_str().unwrap_or_default();
+        assert!(
+            seconds < 6.0 && seen.contains("no progress for"),
+            "stopped as deadlocked within seconds: {check:#}"
+        );
+    }
+    assert!(timed_out >= 30, "{timed_out} checks timed out:\n{report:#}");
+}
+
+#[test]
+fn rounds_down_classes() {
+    assert_caught("rounds-down-classes");
+}
+
+#[test]
+fn trim_does_nothing() {
+    assert_caught("trim-does-nothing");
+}
+
+#[test]
+fn ignores_byte_limit() {
+    assert_caught("ignores-byte-limit");
+}
+
+#[test]
+fn zeroes_only_length() {
+    assert_caught("zeroes-only-length");
+}
+
+#[test]
+fn hoarded_memory_is_stopped_at_the_ceiling() {
+    assert_caught("hoards-memory");
+}
+
+#[test]
+fn deadlocks_on_return() {
+    assert_caught("deadlocks-on-return");
+}
+
+#[test]
+fn bookkeeping_allocations_are_not_lost_buffers() {
+    assert_caught("allocates-bookkeeping");
+}
+
+#[test]
+fn a_thread_registration_is_not_a_failed_warm() {
+    assert_caught("registers-threads");
+}
+
+#[test]
+fn metrics_are_found_by_their_exact_names() {
+    assert_caught("high-water-first");
 }
 
 #[test]

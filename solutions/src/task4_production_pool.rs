@@ -12,9 +12,8 @@
 //!   store on the thread's own counters, no locked instruction and no contention; a snapshot sums
 //!   them. Gauges are read from the state. `gets` is `hits + misses` by construction, so
 //!   a snapshot taken under load still adds up.
-//! - **Hygiene**: `zero_on_return` zeroes a buffer's initialised bytes when it comes back (the
-//!   bytes past its length are zeroed by `resize` when they are handed out, so nothing older is
-//!   ever visible). `track_leaks` records a backtrace per buffer out, keyed by the address of its
+//! - **Hygiene**: `zero_on_return` zeroes a buffer's whole capacity when it comes back, past its
+//!   length too (a holder may have truncated it: what it wrote is still in memory). `track_leaks` records a backtrace per buffer out, keyed by the address of its
 //!   box, for the leak report: expensive, for debugging only.
 //!
 //! Bytes in use are counted by the capacity handed out and the capacity returned; a holder that
@@ -384,7 +383,13 @@ impl BufferPool for ProductionPool {
             return;
         }
         if self.config.zero_on_return {
-            buffer.fill(0);
+            // The whole capacity, not just the length: a holder that truncated the buffer left
+            // its secret past the length, in memory until someone writes over it. The buffer
+            // keeps the capacity as its length, so a read buffer is not zeroed again on its way
+            // out.
+            let capacity = buffer.capacity();
+            buffer.clear();
+            buffer.resize(capacity, 0);
         }
         let kept = self.idle.push(buffer).is_ok();
         self.counters.update(|c| {

@@ -20,13 +20,26 @@
 use crate::check::Failure;
 use stats_alloc::{Region, Stats, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The counting allocator that check processes install (inside [`SwitchableCounting`]).
 pub static COUNTING: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Whether calls go through the counting allocator: on, except inside [`without_counting`].
 static COUNTING_ON: AtomicBool = AtomicBool::new(true);
+
+/// Inside [`count_buffer_allocations`]: blocks of at least this many bytes count as buffers
+/// (`usize::MAX` outside it: none does).
+static BUFFER_AT_LEAST: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// Buffer-sized blocks obtained since the process started (see [`BUFFER_AT_LEAST`]).
+static BUFFER_BLOCKS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a block of `size` bytes obtained while counting, if it is buffer-sized.
+fn note_block(size: usize) {
+    if size >= BUFFER_AT_LEAST.load(Ordering::Relaxed) {
+        BUFFER_BLOCKS.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// The global allocator of processes that run checks: [`COUNTING`], or the system allocator
 /// itself while counting is switched off.
@@ -46,6 +59,7 @@ impl SwitchableCounting {
 unsafe impl GlobalAlloc for SwitchableCounting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if Self::counting() {
+            note_block(layout.size());
             // SAFETY: forwarded with the caller's guarantees (see the impl's comment).
             unsafe { COUNTING.alloc(layout) }
         } else {
@@ -66,6 +80,7 @@ unsafe impl GlobalAlloc for SwitchableCounting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if Self::counting() {
+            note_block(layout.size());
             // SAFETY: forwarded with the caller's guarantees.
             unsafe { COUNTING.alloc_zeroed(layout) }
         } else {
@@ -76,6 +91,11 @@ unsafe impl GlobalAlloc for SwitchableCounting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if Self::counting() {
+            // A block regrown into a buffer's size is a buffer obtained; one that was already
+            // that large was counted when it was.
+            if layout.size() < BUFFER_AT_LEAST.load(Ordering::Relaxed) {
+                note_block(new_size);
+            }
             // SAFETY: forwarded with the caller's guarantees; `ptr` came from `System` either way.
             unsafe { COUNTING.realloc(ptr, layout, new_size) }
         } else {
@@ -136,6 +156,62 @@ pub fn count_allocations<T>(work: impl FnOnce() -> T) -> (T, AllocatorCalls) {
     let result = work();
     let change = region.change();
     (result, AllocatorCalls::from_stats(change))
+}
+
+/// Allocator calls split by what they obtained: a pool's buffers, or its bookkeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferCalls {
+    /// Everything the allocator saw.
+    pub calls: AllocatorCalls,
+    /// Calls that obtained a block of at least [`BufferCalls::at_least`] bytes: buffers.
+    pub buffers: usize,
+    /// The size from which a block counts as a buffer: the smallest request made.
+    pub at_least: usize,
+}
+
+impl BufferCalls {
+    /// Calls that obtained smaller blocks: the pool's bookkeeping (queue blocks, slot tables,
+    /// boxes), and anything else the process did meanwhile.
+    pub fn bookkeeping(&self) -> usize {
+        self.calls.allocations.saturating_sub(self.buffers)
+    }
+
+    /// The counts in words, for a check's message.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} buffer allocation(s) (blocks of {} bytes or more) and {} bookkeeping \
+             allocation(s) (smaller blocks)",
+            self.buffers,
+            self.at_least,
+            self.bookkeeping()
+        )
+    }
+}
+
+/// Runs `work` and returns its result with the allocator calls made meanwhile, split into
+/// blocks of at least `at_least` bytes (buffers: every request `work` makes must be that large)
+/// and smaller ones (bookkeeping). One such count at a time in a process: checks run alone.
+pub fn count_buffer_allocations<T>(at_least: usize, work: impl FnOnce() -> T) -> (T, BufferCalls) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BUFFER_AT_LEAST.store(usize::MAX, Ordering::SeqCst);
+        }
+    }
+    let before = BUFFER_BLOCKS.load(Ordering::SeqCst);
+    BUFFER_AT_LEAST.store(at_least.max(1), Ordering::SeqCst);
+    let reset = Reset;
+    let (result, calls) = count_allocations(work);
+    drop(reset);
+    let buffers = BUFFER_BLOCKS.load(Ordering::SeqCst) - before;
+    (
+        result,
+        BufferCalls {
+            calls,
+            buffers,
+            at_least,
+        },
+    )
 }
 
 /// Bytes allocated and not yet freed, by the counting allocator, since the process started

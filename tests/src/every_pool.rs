@@ -2,7 +2,7 @@
 //! by two holders under many threads. Each task's checks call them on its own pools.
 
 use crate::check::{ensure, Failure, Outcome};
-use crate::counting::{count_allocations, ensure_counting, AllocatorCalls};
+use crate::counting::{count_buffer_allocations, ensure_counting, AllocatorCalls};
 use crate::pool::BufferPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,27 +42,47 @@ pub fn ensure_reused(
 /// capacity asked for, `get_read` exactly the length asked for. The holder fills the buffer only
 /// up to its capacity, so that it comes back unchanged in size and is reused.
 pub fn resets_buffers_before_reuse<P: BufferPool>(pool: &P) -> Outcome {
-    let mut dirty = pool.get(64);
-    let filled = dirty.capacity();
-    dirty.resize(filled, 0x5A);
-    let first = address(&dirty);
-    drop(dirty);
-    let reused = pool.get(64);
-    ensure(
-        address(&reused) == first,
-        || "get(64) after a return to reuse the returned buffer (the check needs it)".into(),
-        || "a different allocation (the reuse checks say more)".into(),
-    )?;
-    ensure(
-        reused.is_empty() && reused.capacity() >= 64,
-        || {
-            format!(
-                "after a holder filled the buffer with {filled} bytes and returned it, get(64) to \
-                 give it back empty (len 0) with capacity >= 64"
-            )
-        },
-        || format!("len {} and capacity {}", reused.len(), reused.capacity()),
-    )?;
+    // Several buffers are dirtied and returned, so that whichever one the pool hands out next
+    // (its own order: a stack, a queue, a per-thread slot first) was left dirty by a holder.
+    let mut dirtied: Vec<_> = (0..DIRTIED).map(|_| pool.get(64)).collect();
+    let filled = dirtied[0].capacity();
+    for buffer in &mut dirtied {
+        let capacity = buffer.capacity();
+        buffer.resize(capacity, 0x5A);
+    }
+    let dirty: HashSet<usize> = dirtied.iter().map(|buffer| address(buffer)).collect();
+    drop(dirtied);
+    // Take buffers until one of the dirty ones comes back; every one must come out empty.
+    let mut taken = Vec::new();
+    let reused = loop {
+        let buffer = pool.get(64);
+        ensure(
+            buffer.is_empty() && buffer.capacity() >= 64,
+            || {
+                format!(
+                    "after holders filled buffers with {filled} bytes and returned them, get(64) \
+                     to give a buffer back empty (len 0) with capacity >= 64"
+                )
+            },
+            || format!("len {} and capacity {}", buffer.len(), buffer.capacity()),
+        )?;
+        if dirty.contains(&address(&buffer)) {
+            break buffer;
+        }
+        taken.push(buffer);
+        ensure(
+            taken.len() < 4 * DIRTIED,
+            || format!("one of the {DIRTIED} returned buffers to be handed out again"),
+            || {
+                format!(
+                    "{} gets, none of them a returned buffer: the pool does not reuse them (the \
+                     reuse checks say more), so this check cannot see whether it resets them",
+                    taken.len()
+                )
+            },
+        )?;
+    };
+    drop(taken);
     drop(reused);
     let mut dirty = pool.get(16);
     let filled = dirty.capacity();
@@ -92,17 +112,29 @@ pub fn resets_buffers_before_reuse<P: BufferPool>(pool: &P) -> Outcome {
     Ok("empty on get, exact length on get_read, grown when asked for more".into())
 }
 
+/// Buffers the reset check dirties and returns.
+const DIRTIED: usize = 4;
+
 /// Threads in the stress.
 pub const STRESS_THREADS: usize = 8;
 /// Rounds per thread.
 pub const STRESS_ROUNDS: usize = 2_000;
 /// Buffers a thread holds at once, at most.
 pub const STRESS_MAX_HELD: usize = 3;
+/// The smallest request of the stress: every block this large or larger that the allocator hands
+/// out meanwhile is taken for a buffer, anything smaller for the pool's bookkeeping.
+pub const STRESS_MIN_REQUEST: usize = 1024;
+/// Buffer allocations the stress allows: a pool that reuses what comes back needs about as many
+/// buffers as are held at once (24), a few times over where they fall into several sizes or
+/// per-thread caches; one that loses returns needs thousands.
+pub const STRESS_MAX_BUFFERS: usize = 200;
 
-/// Many threads, many rounds, on the pool `make_pool` builds (requests of 64 to `max_request`
-/// bytes): no buffer is ever held by two holders at once, and returned buffers are reused rather
-/// than lost or leaked. The pool must keep at least `STRESS_THREADS * STRESS_MAX_HELD` idle
-/// buffers of the sizes asked.
+/// Many threads, many rounds, on the pool `make_pool` builds (requests of
+/// [`STRESS_MIN_REQUEST`] to `max_request` bytes): no buffer is ever held by two holders at once,
+/// every buffer comes out empty, and returned buffers are reused rather than lost or leaked. The
+/// pool must keep at least `STRESS_THREADS * STRESS_MAX_HELD` idle buffers of the sizes asked.
+/// Its bookkeeping may allocate (a lock-free queue's blocks, a slot per thread): only blocks of a
+/// buffer's size count against [`STRESS_MAX_BUFFERS`].
 pub fn never_shares_a_buffer<P: BufferPool>(
     make_pool: impl FnOnce() -> P,
     max_request: usize,
@@ -112,9 +144,8 @@ pub fn never_shares_a_buffer<P: BufferPool>(
     std::thread::spawn(|| ()).join().ok();
     let held: Mutex<HashSet<usize>> =
         Mutex::new(HashSet::with_capacity(4 * STRESS_THREADS * STRESS_MAX_HELD));
-    let shared = AtomicUsize::new(0);
-    let corrupted = AtomicUsize::new(0);
-    let (gets, calls) = count_allocations(|| {
+    let seen = Seen::default();
+    let (gets, split) = count_buffer_allocations(STRESS_MIN_REQUEST, || {
         let pool = make_pool();
         let gets = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..STRESS_THREADS)
@@ -123,8 +154,7 @@ pub fn never_shares_a_buffer<P: BufferPool>(
                         pool: &pool,
                         max_request,
                         held: &held,
-                        shared: &shared,
-                        corrupted: &corrupted,
+                        seen: &seen,
                     };
                     scope.spawn(move || stress.run(thread))
                 })
@@ -141,51 +171,85 @@ pub fn never_shares_a_buffer<P: BufferPool>(
         drop(pool);
         gets
     });
-    let shared = shared.load(Ordering::SeqCst);
-    let corrupted = corrupted.load(Ordering::SeqCst);
+    let [shared, not_empty, overwritten] = seen.counts();
     ensure(
-        shared == 0 && corrupted == 0,
+        shared == 0,
         || "no buffer handed to two holders at once".into(),
         || {
             format!(
-                "{shared} time(s) a buffer already held was handed out again; {corrupted} \
-                 time(s) a holder's bytes were overwritten by another holder"
-            )
-        },
-    )?;
-    // A pool that reuses what comes back needs about as many buffers as are held at once
-    // (STRESS_THREADS * STRESS_MAX_HELD = 24); thread start-up adds a few allocations per thread.
-    let allowed = 200;
-    ensure(
-        calls.allocations <= allowed,
-        || {
-            format!(
-                "{gets} gets by {STRESS_THREADS} threads served with at most {allowed} allocator \
-                 calls"
-            )
-        },
-        || {
-            format!(
-                "{} allocator calls: returned buffers are being lost instead of reused",
-                calls.allocations
+                "{shared} time(s) a buffer already held was handed out again: two holders \
+                 would write the same memory"
             )
         },
     )?;
     ensure(
-        calls.net_bytes() < 4096,
+        not_empty == 0,
+        || "every buffer handed out empty (len 0), whatever its previous holder left".into(),
+        || {
+            format!(
+                "{not_empty} buffer(s) handed out holding their previous holder's bytes: the \
+                 pool does not clear buffers before reuse (see the reset checks)"
+            )
+        },
+    )?;
+    ensure(
+        overwritten == 0,
+        || "no holder's bytes changed by anyone else while it held the buffer".into(),
+        || {
+            format!(
+                "{overwritten} time(s) a holder's bytes were overwritten while it held the \
+                 buffer: another holder had the same memory"
+            )
+        },
+    )?;
+    ensure(
+        split.buffers <= STRESS_MAX_BUFFERS,
+        || {
+            format!(
+                "{gets} gets by {STRESS_THREADS} threads served with at most \
+                 {STRESS_MAX_BUFFERS} buffer allocations (blocks of {STRESS_MIN_REQUEST} bytes or \
+                 more)"
+            )
+        },
+        || {
+            format!(
+                "{}: returned buffers are being lost instead of reused",
+                split.describe()
+            )
+        },
+    )?;
+    let left = split.calls.net_bytes();
+    ensure(
+        left < 4096,
         || "every byte freed once the threads ended and the pool was dropped".into(),
-        || {
-            format!(
-                "{} bytes still allocated: the pool leaks buffers",
-                calls.net_bytes()
-            )
-        },
+        || format!("{left} bytes still allocated: the pool leaks buffers"),
     )?;
     Ok(format!(
-        "{gets} gets by {STRESS_THREADS} threads: never shared, {} allocator calls, {} bytes left",
-        calls.allocations,
-        calls.net_bytes()
+        "{gets} gets by {STRESS_THREADS} threads: never shared, always empty; {}; {}",
+        split.describe(),
+        if left <= 0 {
+            "every byte freed".to_string()
+        } else {
+            format!("{left} bytes left")
+        }
     ))
+}
+
+/// What the stress threads saw, counted.
+#[derive(Default)]
+struct Seen {
+    /// A buffer already held was handed out again.
+    shared: AtomicUsize,
+    /// A buffer came out of `get` not empty.
+    not_empty: AtomicUsize,
+    /// A holder's bytes changed while it held them.
+    overwritten: AtomicUsize,
+}
+
+impl Seen {
+    fn counts(&self) -> [usize; 3] {
+        [&self.shared, &self.not_empty, &self.overwritten].map(|count| count.load(Ordering::SeqCst))
+    }
 }
 
 /// What one stress thread shares with the others.
@@ -194,8 +258,7 @@ struct Stress<'a, P> {
     max_request: usize,
     /// Addresses of the buffers held right now, by any thread.
     held: &'a Mutex<HashSet<usize>>,
-    shared: &'a AtomicUsize,
-    corrupted: &'a AtomicUsize,
+    seen: &'a Seen,
 }
 
 impl<P: BufferPool> Stress<'_, P> {
@@ -208,11 +271,16 @@ impl<P: BufferPool> Stress<'_, P> {
         for round in 0..STRESS_ROUNDS {
             let count = 1 + random.below(STRESS_MAX_HELD);
             for slot in 0..count {
-                let size = 64 + random.below(self.max_request - 64);
+                let size = STRESS_MIN_REQUEST + random.below(self.max_request - STRESS_MIN_REQUEST);
                 let mut buffer = self.pool.get(size);
                 gets += 1;
                 if !self.lock_held().insert(address(&buffer)) {
-                    self.shared.fetch_add(1, Ordering::SeqCst);
+                    self.seen.shared.fetch_add(1, Ordering::SeqCst);
+                }
+                if !buffer.is_empty() {
+                    // Counted as a reset failure, not mistaken for another holder's writes.
+                    self.seen.not_empty.fetch_add(1, Ordering::SeqCst);
+                    buffer.clear();
                 }
                 let mark = (thread * 31 + round * 7 + slot) as u8;
                 buffer.resize(64, mark);
@@ -221,7 +289,7 @@ impl<P: BufferPool> Stress<'_, P> {
             std::thread::yield_now();
             for (buffer, mark) in buffers.drain(..) {
                 if buffer.iter().any(|&byte| byte != mark) {
-                    self.corrupted.fetch_add(1, Ordering::SeqCst);
+                    self.seen.overwritten.fetch_add(1, Ordering::SeqCst);
                 }
                 self.lock_held().remove(&address(&buffer));
             }

@@ -2,7 +2,8 @@
 //! while on, forwards to the system allocator while off, and blocks move freely between the two.
 
 use pool_checks::counting::{
-    count_allocations, ensure_counting, without_counting, SwitchableCounting,
+    count_allocations, count_buffer_allocations, ensure_counting, without_counting,
+    SwitchableCounting,
 };
 use std::hint::black_box;
 
@@ -14,6 +15,26 @@ static GLOBAL: SwitchableCounting = SwitchableCounting;
 fn the_switch_counts_while_on_and_hands_blocks_across() {
     counts_while_on_and_not_while_off();
     blocks_cross_the_switch_in_both_directions();
+    buffers_are_told_from_bookkeeping();
+}
+
+fn buffers_are_told_from_bookkeeping() {
+    let (_, split) = count_buffer_allocations(1024, || {
+        black_box(vec![0u8; 4096]); // a buffer
+        black_box(Box::new([0u64; 16])); // bookkeeping: 128 bytes
+        let mut grown = black_box(Vec::<u8>::with_capacity(512)); // bookkeeping, at first
+        grown.resize(2048, 1); // regrown into a buffer
+        black_box(grown);
+    });
+    assert_eq!(split.calls.allocations, 4);
+    assert_eq!(split.buffers, 2, "{split:?}");
+    assert_eq!(split.bookkeeping(), 2);
+    assert!(split
+        .describe()
+        .contains("2 buffer allocation(s) (blocks of 1024 bytes or more)"));
+    // Outside the count, nothing is taken for a buffer.
+    let (_, after) = count_buffer_allocations(usize::MAX, || black_box(vec![0u8; 4096]));
+    assert_eq!(after.buffers, 0);
 }
 
 fn counts_while_on_and_not_while_off() {

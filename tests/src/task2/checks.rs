@@ -459,7 +459,13 @@ pub fn class_refuses_bad_configs<W: Task2>(workshop: &W) -> Outcome {
 }
 
 /// A request is served from the smallest class that fits, on every boundary.
+///
+/// The capacity alone would not prove it: a pool that took the class below (512 bytes for a
+/// 1000-byte request) would have its buffer grown to 1024 by `Vec::reserve`, which doubles. So
+/// each buffer is also returned and asked for again with the same request: the right class
+/// hands the same buffer back with no allocator call, a wrong one allocates again.
 pub fn class_serves_the_smallest_class_that_fits<W: Task2>(workshop: &W) -> Outcome {
+    ensure_counting()?;
     let pool = classes(workshop, CLASSES)?;
     for (size, class) in [
         (1, 64),
@@ -469,11 +475,37 @@ pub fn class_serves_the_smallest_class_that_fits<W: Task2>(workshop: &W) -> Outc
         (4096, 4096),
         (MIB, MIB),
     ] {
-        let capacity = pool.get(size).capacity();
+        let first = pool.get(size);
+        let capacity = first.capacity();
         ensure(
             capacity == class,
             || format!("get({size}) served from the {class}-byte class (capacity exactly {class})"),
             || format!("capacity {capacity}"),
+        )?;
+        let first_address = address(&first);
+        drop(first);
+        let (again, calls) = count_allocations(|| address(&pool.get(size)));
+        ensure(
+            again == first_address && calls.allocations == 0,
+            || {
+                format!(
+                    "get({size}), returned and asked for again, to come back from the \
+                     {class}-byte class: the same buffer, no allocator call"
+                )
+            },
+            || {
+                format!(
+                    "{} allocation, {} allocator call(s): the request looked in another class \
+                     than the one its buffer went back to (a {class}-byte capacity can come from \
+                     Vec::reserve doubling a smaller class's buffer)",
+                    if again == first_address {
+                        "the same"
+                    } else {
+                        "a different"
+                    },
+                    calls.allocations
+                )
+            },
         )?;
     }
     let above = pool.get(MIB + 1).capacity();

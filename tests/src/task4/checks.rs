@@ -345,21 +345,27 @@ pub fn exports_parse_and_agree<W: Task4>(workshop: &W) -> Outcome {
     drop(pool.get(100));
     let metrics = pool.metrics();
     let samples = parse_prometheus(&pool.prometheus())?;
-    for (suffix, value) in [
+    let expected = [
         ("gets_total", metrics.gets),
         ("hits_total", metrics.hits),
         ("misses_total", metrics.misses),
         ("in_use", metrics.in_use),
         ("pooled", metrics.pooled),
-    ] {
+    ];
+    let prefix = metric_prefix(&samples, expected.map(|(name, _)| name));
+    for (name, value) in expected {
+        let full = format!("{prefix}{name}");
         let found = samples
             .iter()
-            .find(|(name, _)| name.ends_with(suffix))
+            .find(|(sample, _)| *sample == full)
             .map(|(_, value)| *value);
         ensure(
             found == Some(value as f64),
-            || format!("a Prometheus sample named …{suffix} with the value {value}"),
-            || format!("{found:?}"),
+            || format!("a Prometheus sample named {full} with the value {value}"),
+            || match found {
+                Some(other) => format!("{full} {other}"),
+                None => format!("no sample named {full}"),
+            },
         )?;
     }
     let json: serde_json::Value = serde_json::from_str(&pool.metrics_json())
@@ -391,6 +397,28 @@ pub fn exports_parse_and_agree<W: Task4>(workshop: &W) -> Outcome {
         "{} Prometheus samples with HELP and TYPE; JSON agrees",
         samples.len()
     ))
+}
+
+/// The prefix the pool puts before its metrics' names (`pool_` in `pool_gets_total`, or none):
+/// the one under which the most of `names` are samples, so that a name that merely ends like
+/// another (`pool_high_water_in_use` beside `pool_in_use`) is never taken for it.
+fn metric_prefix<const N: usize>(samples: &[(String, f64)], names: [&str; N]) -> String {
+    let candidates = samples.iter().flat_map(|(sample, _)| {
+        names
+            .iter()
+            .filter_map(move |name| sample.strip_suffix(name))
+            .map(str::to_string)
+    });
+    let present = |prefix: &String| {
+        names
+            .iter()
+            .filter(|name| samples.iter().any(|(s, _)| *s == format!("{prefix}{name}")))
+            .count()
+    };
+    // Most names present first; among equals the shortest prefix, so the choice is stable.
+    candidates
+        .max_by(|a, b| present(a).cmp(&present(b)).then(b.len().cmp(&a.len())))
+        .unwrap_or_default()
 }
 
 /// Parses Prometheus' text exposition format strictly enough to catch what scrapers reject:
@@ -510,7 +538,29 @@ pub fn fail_policy_fails_at_once<W: Task4>(workshop: &W) -> Outcome {
         || "after a return, try_get to succeed, and 1 rejected get counted".into(),
         || format!("rejected {}", pool.metrics().rejected),
     )?;
-    Ok(format!("refused in {took:?}; served again after a return"))
+    // The byte limit on its own: room for two 4 KiB buffers, however many may be in use.
+    let pool = build(
+        workshop,
+        PoolConfig {
+            max_bytes_in_use: 2 * 4096,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        },
+    )?;
+    let (_first, _second) = (pool.get(4096), pool.get(4096));
+    let third = pool.try_get(4096);
+    ensure(
+        matches!(third, Err(PoolError::LimitReached { .. })),
+        || {
+            "with max_bytes_in_use = 8192 and policy fail, a third 4 KiB try_get to fail with \
+             LimitReached"
+                .into()
+        },
+        || format!("{:?}", third.as_ref().map(|b| b.capacity())),
+    )?;
+    Ok(format!(
+        "refused in {took:?} at max_in_use and at max_bytes_in_use; served again after a return"
+    ))
 }
 
 /// `wait`: past the limit, a get waits for a return, or fails after the timeout.
@@ -647,11 +697,41 @@ pub fn shrink_frees_down_to_a_target<W: Task4>(workshop: &W) -> Outcome {
             )
         },
     )?;
-    Ok(format!("{} bytes freed down to 8 KiB", calls.bytes_freed))
+    // trim() keeps trim_keep_percent of the idle buffers: with 25%, 2 of 8.
+    let pool = build(
+        workshop,
+        PoolConfig {
+            trim_keep_percent: 25,
+            ..PoolConfig::default()
+        },
+    )?;
+    let held: Vec<_> = (0..8).map(|_| pool.get(4096)).collect();
+    drop(held);
+    let (_, trimming) = count_allocations(|| pool.trim());
+    let trimmed = pool.metrics();
+    ensure(
+        trimming.bytes_freed >= 6 * 4096 && trimmed.pooled == 2 && trimmed.dropped_trimmed == 6,
+        || {
+            "trim() with 8 idle 4 KiB buffers and trim_keep_percent = 25: 6 freed (the allocator \
+             saw 24 KiB freed), 2 still pooled, 6 counted as trimmed"
+                .into()
+        },
+        || {
+            format!(
+                "{} bytes freed by the allocator, {} pooled, {} trimmed",
+                trimming.bytes_freed, trimmed.pooled, trimmed.dropped_trimmed
+            )
+        },
+    )?;
+    Ok(format!(
+        "shrink_to: {} bytes freed down to 8 KiB; trim: {} bytes freed, 2 of 8 kept",
+        calls.bytes_freed, trimming.bytes_freed
+    ))
 }
 
 /// With `zero_on_return`, a buffer taken after one that held a secret holds none of it.
 pub fn zero_on_return_leaves_no_secret<W: Task4>(workshop: &W) -> Outcome {
+    ensure_counting()?;
     const SECRET: &[u8] = b"correct horse battery staple";
     let config = PoolConfig {
         zero_on_return: true,
@@ -677,7 +757,47 @@ pub fn zero_on_return_leaves_no_secret<W: Task4>(workshop: &W) -> Outcome {
         || "with zero_on_return, the next holder sees no byte of the secret (all zero)".into(),
         || format!("{leaked} of 1024 bytes still non-zero"),
     )?;
-    Ok("the reused buffer held no byte of the previous holder's secret".into())
+    drop(next);
+    // A holder that shrinks the buffer before returning it (`clear`, `truncate`) leaves the
+    // secret past the length: zeroing the length alone would keep it in memory.
+    let mut holder = pool.get(1024);
+    let capacity = holder.capacity();
+    holder.extend(SECRET.iter().cycle().take(capacity));
+    holder.truncate(16);
+    let first = address(&holder);
+    drop(holder);
+    let (next, calls) = count_allocations(|| pool.get(1024));
+    ensure(
+        address(&next) == first && calls.allocations == 0 && next.capacity() == capacity,
+        || "the next get to reuse the buffer, unchanged in capacity (the check needs it)".into(),
+        || format!("{} allocator call(s) or another buffer", calls.allocations),
+    )?;
+    // SAFETY: `next` is the very allocation the holder filled to its full capacity (the same
+    // address and capacity, and no allocator call since, so it was neither freed nor
+    // reallocated): all `capacity` bytes are initialised, by the holder or by the pool since.
+    // The guard is only read through this shared slice while the slice lives.
+    let whole = unsafe { std::slice::from_raw_parts(next.as_ptr(), capacity) };
+    let lingering = whole.iter().filter(|&&byte| byte != 0).count();
+    ensure(
+        lingering == 0,
+        || {
+            format!(
+                "with zero_on_return, a buffer filled to its {capacity} bytes and truncated to 16 \
+                 before its return to be zeroed over its whole capacity"
+            )
+        },
+        || {
+            format!(
+                "{lingering} of {capacity} bytes still hold the secret: the pool zeroed only the \
+                 buffer's length, and the rest stays in memory until someone writes over it"
+            )
+        },
+    )?;
+    Ok(
+        "the reused buffer held no byte of the previous holder's secret, even past a truncated \
+         length"
+            .into(),
+    )
 }
 
 /// The leak report counts the buffers still out, exactly, and says where each was taken.
@@ -819,8 +939,9 @@ pub const LIMIT_FAIL: CheckInfo = info(
     "prod-limit-fail",
     "prod: policy fail refuses at once with LimitReached, and recovers after a return",
     "load shedding: refusing fast keeps a server responsive when memory is the bottleneck",
-    "check in_use + 1 against max_in_use (and the bytes) before taking a buffer; count rejected",
-    "a pool that ignores its limit",
+    "check in_use + 1 against max_in_use, and the bytes in use plus the buffer's capacity against \
+     max_bytes_in_use, before taking a buffer; count rejected",
+    "a pool that ignores its limits, and one that ignores max_bytes_in_use alone",
 );
 /// `prod-limit-wait`.
 pub const LIMIT_WAIT: CheckInfo = info(
@@ -842,19 +963,20 @@ pub const LIMIT_STRESS: CheckInfo = info(
 /// `prod-shrink`.
 pub const SHRINK: CheckInfo = info(
     "prod-shrink",
-    "prod: shrink_to(bytes) frees idle buffers down to the target",
+    "prod: shrink_to(bytes) frees idle buffers down to the target; trim() keeps its share",
     "under memory pressure the process must be able to ask its pools for memory back",
-    "pop idle buffers while the idle capacity exceeds the target; count them as trimmed",
-    "a shrink_to that does nothing",
+    "shrink_to: pop idle buffers while the idle capacity exceeds the target; trim: pop all but \
+     trim_keep_percent of the idle buffers (rounded down); count both as trimmed",
+    "a shrink_to that does nothing, and a trim that does nothing",
 );
 /// `prod-zero`.
 pub const ZERO: CheckInfo = info(
     "prod-zero",
     "prod: with zero_on_return, no byte of a previous holder's secret is visible",
     "a pool that serves passwords or keys must not hand them to the next request",
-    "in put, when zero_on_return is set, fill the buffer's initialised bytes with zeros (the \
-     bytes past its length are zeroed by resize when they are handed out)",
-    "a pool that ignores zero_on_return",
+    "in put, when zero_on_return is set, zero the buffer's whole capacity, past its length too \
+     (a holder may have truncated it): clear it, then resize it to its capacity with zeros",
+    "a pool that ignores zero_on_return, and one that zeroes only the buffer's length",
 );
 /// `prod-leaks`.
 pub const LEAKS: CheckInfo = info(
