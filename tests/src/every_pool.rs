@@ -2,7 +2,7 @@
 //! by two holders under many threads. Each task's checks call them on its own pools.
 
 use crate::check::{ensure, Failure, Outcome};
-use crate::counting::{count_buffer_allocations, ensure_counting, AllocatorCalls};
+use crate::counting::{count_buffer_allocations, ensure_counting, BufferCalls};
 use crate::pool::BufferPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,27 +13,27 @@ pub fn address(buffer: &[u8]) -> usize {
     buffer.as_ptr() as usize
 }
 
-/// Passes when the buffer at `again` is the allocation `first` and getting it cost no allocator
-/// call (`calls`): the grader's proof of reuse. `expected` says what was done.
+/// Passes when the buffer at `again` is the allocation `first` and getting it obtained no
+/// buffer from the allocator (`calls`, counted by [`count_buffer_allocations`] with the size
+/// asked for): the grader's proof of reuse. A pool's bookkeeping (a queue's block, a slot for
+/// the thread) may allocate meanwhile; it is reported, not held against the pool. `expected`
+/// says what was done.
 pub fn ensure_reused(
     first: usize,
     again: usize,
-    calls: &AllocatorCalls,
+    calls: &BufferCalls,
     expected: &str,
 ) -> Result<(), Failure> {
     ensure(
-        again == first && calls.allocations == 0,
-        || format!("{expected}: the same allocation, 0 allocator calls"),
+        again == first && calls.buffers == 0,
+        || format!("{expected}: the same allocation, no buffer allocated"),
         || {
             let which = if again == first {
                 "the same"
             } else {
                 "a different"
             };
-            format!(
-                "{which} allocation, {} allocator call(s)",
-                calls.allocations
-            )
+            format!("{which} allocation; {}", calls.describe())
         },
     )
 }

@@ -125,10 +125,10 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let pool = standard_pool(workshop);
     let first = address(&pool.get(1024));
-    let (again, calls) = count_allocations(|| address(&pool.get(1024)));
+    let (again, calls) = count_buffer_allocations(1024, || address(&pool.get(1024)));
     every_pool::ensure_reused(first, again, &calls, "get(1024), return, get(1024)")?;
     let first = address(&pool.get_read(2048));
-    let (again, calls) = count_allocations(|| address(&pool.get_read(2048)));
+    let (again, calls) = count_buffer_allocations(2048, || address(&pool.get_read(2048)));
     every_pool::ensure_reused(
         first,
         again,
@@ -163,16 +163,19 @@ pub fn reuses_read_buffers_without_rezeroing<W: Task1>(workshop: &W) -> Outcome 
     let first = address(&fresh);
     fresh.fill(0xA5);
     drop(fresh);
-    let (reused, calls) = count_allocations(|| pool.get_read(4096));
+    let (reused, calls) = count_buffer_allocations(4096, || pool.get_read(4096));
     ensure(
-        address(&reused) == first && calls.allocations == 0,
-        || "the second get_read(4096) to reuse the returned buffer, with no allocator call".into(),
+        address(&reused) == first && calls.buffers == 0,
+        || {
+            "the second get_read(4096) to reuse the returned buffer, with no buffer allocated"
+                .into()
+        },
         || {
             if address(&reused) == first {
                 format!(
-                    "the same address, but {} allocator call(s): the buffer was freed and a new \
-                     one allocated where it was (see the check sync-reuse)",
-                    calls.allocations
+                    "the same address, but {}: the buffer was freed and a new one allocated \
+                     where it was (see the check sync-reuse)",
+                    calls.describe()
                 )
             } else {
                 "a different allocation (see the check sync-reuse)".into()
@@ -219,7 +222,7 @@ pub fn drops_oversized_buffers<W: Task1>(workshop: &W) -> Outcome {
     within.resize(60 * 1024, 7);
     let kept = address(&within);
     drop(within);
-    let (again, calls) = count_allocations(|| address(&pool.get(1024)));
+    let (again, calls) = count_buffer_allocations(1024, || address(&pool.get(1024)));
     every_pool::ensure_reused(
         kept,
         again,

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::check::{ensure, Check, CheckInfo, Failure, Outcome};
 use crate::config::ConfigError;
-use crate::counting::{count_allocations, ensure_counting};
+use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting};
 use crate::every_pool::{self, address, SplitMix64};
 use crate::pool::{BufferPool, Pooled};
 use std::collections::HashSet;
@@ -216,26 +216,22 @@ pub fn fixed_preallocates<W: Task2>(workshop: &W) -> Outcome {
         },
     )?;
     let mut held = Vec::with_capacity(8);
-    let (_, calls) = count_allocations(|| {
+    // Every buffer of this pool is 4096 bytes: smaller blocks are its bookkeeping.
+    let (_, calls) = count_buffer_allocations(4096, || {
         for _ in 0..8 {
             held.push(pool.get(1000));
         }
     });
     let distinct: HashSet<usize> = held.iter().map(|buffer| address(buffer)).collect();
     ensure(
-        calls.allocations == 0 && distinct.len() == 8,
-        || "the first 8 gets, held at once: 8 distinct buffers, 0 allocator calls".into(),
-        || {
-            format!(
-                "{} distinct, {} allocator call(s)",
-                distinct.len(),
-                calls.allocations
-            )
-        },
+        calls.buffers == 0 && distinct.len() == 8,
+        || "the first 8 gets, held at once: 8 distinct buffers, no buffer allocated".into(),
+        || format!("{} distinct; {}", distinct.len(), calls.describe()),
     )?;
     Ok(format!(
-        "{} bytes preallocated; the first 8 gets made 0 allocator calls",
-        building.bytes_allocated
+        "{} bytes preallocated; the first 8 gets made {}",
+        building.bytes_allocated,
+        calls.describe()
     ))
 }
 
@@ -251,9 +247,9 @@ pub fn fixed_reuses_its_buffers<W: Task2>(workshop: &W) -> Outcome {
     )?;
     let first = address(&buffer);
     drop(buffer);
-    let (again, calls) = count_allocations(|| address(&pool.get(4096)));
+    let (again, calls) = count_buffer_allocations(4096, || address(&pool.get(4096)));
     every_pool::ensure_reused(first, again, &calls, "get(4096) after a return")?;
-    let (again, calls) = count_allocations(|| address(&pool.get_read(4096)));
+    let (again, calls) = count_buffer_allocations(4096, || address(&pool.get_read(4096)));
     every_pool::ensure_reused(first, again, &calls, "get_read(4096) after a return")?;
     Ok("capacity exactly 4096; reused by get and get_read with 0 allocator calls".into())
 }
@@ -283,24 +279,20 @@ fn keeps_at_most_four<P: BufferPool>(pool: &P, size: usize, bound: &str) -> Outc
         || format!("{} bytes freed", returning.bytes_freed),
     )?;
     let mut again = Vec::with_capacity(5);
-    let (_, four) = count_allocations(|| {
+    let (_, four) = count_buffer_allocations(size, || {
         for _ in 0..4 {
             again.push(pool.get(size));
         }
     });
-    let (_, fifth) = count_allocations(|| again.push(pool.get(size)));
+    let (_, fifth) = count_buffer_allocations(size, || again.push(pool.get(size)));
     ensure(
-        four.allocations == 0 && fifth.allocations > 0,
+        four.buffers == 0 && fifth.buffers > 0,
         || {
-            "the 4 kept buffers to serve 4 gets with 0 allocator calls, and a 5th get to allocate"
+            "the 4 kept buffers to serve 4 gets with no buffer allocated, and a 5th get to \
+             allocate one"
                 .into()
         },
-        || {
-            format!(
-                "{} allocator call(s) for 4 gets, {} for the 5th",
-                four.allocations, fifth.allocations
-            )
-        },
+        || format!("4 gets: {}; the 5th: {}", four.describe(), fifth.describe()),
     )?;
     Ok(format!(
         "kept 4 of 6 buffers of {size} bytes, freed 2, reused the 4"
@@ -350,7 +342,8 @@ pub fn fixed_checks_detached_returns<W: Task2>(workshop: &W) -> Outcome {
             format!("refused: {rejected}"),
         ));
     }
-    let (again, calls) = count_allocations(|| address(&pool.get(100)));
+    // Every buffer of this pool is 4096 bytes: smaller blocks are its bookkeeping.
+    let (again, calls) = count_buffer_allocations(4096, || address(&pool.get(100)));
     every_pool::ensure_reused(kept, again, &calls, "the next get after return_detached")?;
     let mut grown = Pooled::detach(pool.get(100));
     grown.reserve_exact(8192);
@@ -463,7 +456,7 @@ pub fn class_refuses_bad_configs<W: Task2>(workshop: &W) -> Outcome {
 /// The capacity alone would not prove it: a pool that took the class below (512 bytes for a
 /// 1000-byte request) would have its buffer grown to 1024 by `Vec::reserve`, which doubles. So
 /// each buffer is also returned and asked for again with the same request: the right class
-/// hands the same buffer back with no allocator call, a wrong one allocates again.
+/// hands the same buffer back, a wrong one another.
 pub fn class_serves_the_smallest_class_that_fits<W: Task2>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let pool = classes(workshop, CLASSES)?;
@@ -482,28 +475,24 @@ pub fn class_serves_the_smallest_class_that_fits<W: Task2>(workshop: &W) -> Outc
             || format!("get({size}) served from the {class}-byte class (capacity exactly {class})"),
             || format!("capacity {capacity}"),
         )?;
+        // The pool still holds the first buffer, so no new allocation can land at its address:
+        // the same address is the same buffer.
         let first_address = address(&first);
         drop(first);
-        let (again, calls) = count_allocations(|| address(&pool.get(size)));
+        let again = address(&pool.get(size));
         ensure(
-            again == first_address && calls.allocations == 0,
+            again == first_address,
             || {
                 format!(
                     "get({size}), returned and asked for again, to come back from the \
-                     {class}-byte class: the same buffer, no allocator call"
+                     {class}-byte class: the same buffer"
                 )
             },
             || {
                 format!(
-                    "{} allocation, {} allocator call(s): the request looked in another class \
-                     than the one its buffer went back to (a {class}-byte capacity can come from \
-                     Vec::reserve doubling a smaller class's buffer)",
-                    if again == first_address {
-                        "the same"
-                    } else {
-                        "a different"
-                    },
-                    calls.allocations
+                    "a different buffer: the request looked in another class than the one its \
+                     buffer went back to (a {class}-byte capacity can come from Vec::reserve \
+                     doubling a smaller class's buffer)"
                 )
             },
         )?;
@@ -522,21 +511,23 @@ pub fn class_serves_the_smallest_class_that_fits<W: Task2>(workshop: &W) -> Outc
 pub fn class_takes_buffers_back_into_their_class<W: Task2>(workshop: &W) -> Outcome {
     ensure_counting()?;
     let pool = classes(workshop, CLASSES)?;
-    let first = address(&pool.get(100));
-    let other = address(&pool.get(64));
+    // Classes of 1 KiB and more, so that a pool's bookkeeping (smaller blocks) is told apart
+    // from its buffers.
+    let first = address(&pool.get(2000));
+    let other = address(&pool.get(1024));
     ensure(
         other != first,
-        || "get(64), after a 128-byte buffer came back, served from the 64-byte class".into(),
-        || "it was handed the 128-byte buffer".into(),
+        || "get(1024), after a 2048-byte buffer came back, served from the 1024-byte class".into(),
+        || "it was handed the 2048-byte buffer".into(),
     )?;
-    let (again, calls) = count_allocations(|| address(&pool.get(120)));
+    let (again, calls) = count_buffer_allocations(1024, || address(&pool.get(1800)));
     every_pool::ensure_reused(
         first,
         again,
         &calls,
-        "get(120) after get(100) returned its buffer (both class 128)",
+        "get(1800) after get(2000) returned its buffer (both class 2048)",
     )?;
-    Ok("back into class 128 and reused there, not by class 64".into())
+    Ok("back into class 2048 and reused there, not by class 1024".into())
 }
 
 /// Each class keeps at most `max_per_class` idle buffers.
@@ -800,14 +791,14 @@ pub fn adaptive_shrinks_to_its_floor<W: Task2>(workshop: &W) -> Outcome {
         || format!("{} bytes freed", idle.bytes_freed),
     )?;
     let mut floor = Vec::with_capacity(2);
-    let (_, calls) = count_allocations(|| {
+    let (_, calls) = count_buffer_allocations(4096, || {
         floor.push(pool.get(4096));
         floor.push(pool.get(4096));
     });
     ensure(
-        calls.allocations == 0,
-        || "the 2 buffers of the floor to serve 2 gets with 0 allocator calls".into(),
-        || format!("{} allocator call(s)", calls.allocations),
+        calls.buffers == 0,
+        || "the 2 buffers of the floor to serve 2 gets with no buffer allocated".into(),
+        || calls.describe(),
     )?;
     Ok(format!(
         "kept 8 while busy; idle, freed {} bytes down to the floor of 2",
@@ -824,15 +815,22 @@ pub fn adaptive_allocates_nothing_in_steady_state<W: Task2>(workshop: &W) -> Out
     let size = |r: &mut SplitMix64| 100 * KIB + r.below(100 * KIB);
     let mut held = Vec::with_capacity(3);
     serve(&pool, &mut held, &mut random, 3 * ADAPTIVE.window, size);
-    let (_, calls) = count_allocations(|| {
+    let (_, calls) = count_buffer_allocations(100 * KIB, || {
         serve(&pool, &mut held, &mut random, 5 * ADAPTIVE.window, size);
     });
     ensure(
-        calls.allocations == 0,
-        || "after 3 windows of 100-200 KiB requests, 5 more windows with 0 allocator calls".into(),
-        || format!("{} allocator call(s)", calls.allocations),
+        calls.buffers == 0,
+        || {
+            "after 3 windows of 100-200 KiB requests, 5 more windows with no buffer allocated \
+             (blocks of 100 KiB or more)"
+                .into()
+        },
+        || calls.describe(),
     )?;
-    Ok("500 steady gets of 100-200 KiB, 0 allocator calls".into())
+    Ok(format!(
+        "500 steady gets of 100-200 KiB: {}",
+        calls.describe()
+    ))
 }
 
 /// The adaptive pool resets before reuse.

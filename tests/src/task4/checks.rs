@@ -5,7 +5,7 @@
 use super::{LimitPolicy, PoolConfig, PoolError, ProductionPoolApi, Task4};
 use crate::check::{ensure, Check, CheckInfo, Failure, Outcome};
 use crate::config::ConfigError;
-use crate::counting::{count_allocations, ensure_counting};
+use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting};
 use crate::every_pool::{self, address};
 use crate::pool::BufferPool;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -766,15 +766,16 @@ pub fn zero_on_return_leaves_no_secret<W: Task4>(workshop: &W) -> Outcome {
     holder.truncate(16);
     let first = address(&holder);
     drop(holder);
-    let (next, calls) = count_allocations(|| pool.get(1024));
+    let (next, calls) = count_buffer_allocations(capacity, || pool.get(1024));
     ensure(
-        address(&next) == first && calls.allocations == 0 && next.capacity() == capacity,
+        address(&next) == first && calls.buffers == 0 && next.capacity() == capacity,
         || "the next get to reuse the buffer, unchanged in capacity (the check needs it)".into(),
-        || format!("{} allocator call(s) or another buffer", calls.allocations),
+        || format!("another buffer, or {}", calls.describe()),
     )?;
-    // SAFETY: `next` is the very allocation the holder filled to its full capacity (the same
-    // address and capacity, and no allocator call since, so it was neither freed nor
-    // reallocated): all `capacity` bytes are initialised, by the holder or by the pool since.
+    // SAFETY: `next` is the very allocation the holder filled to its full capacity: the same
+    // address and capacity, and no block of that size obtained from the allocator since, so it
+    // was neither freed and allocated again nor reallocated. All `capacity` bytes are therefore
+    // initialised, by the holder or by the pool since.
     // The guard is only read through this shared slice while the slice lives.
     let whole = unsafe { std::slice::from_raw_parts(next.as_ptr(), capacity) };
     let lingering = whole.iter().filter(|&&byte| byte != 0).count();
