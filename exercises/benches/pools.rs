@@ -7,6 +7,11 @@
 //! unpooled baseline is done. Add your pools where the TODO below says, run it with
 //! `cargo bench -p exercises`, and use what you see in `exercises/TRADEOFFS.md`.
 //!
+//! Criterion's own options go after `--`: `cargo bench -p exercises --bench pools -- fill_16KiB`
+//! runs only the benchmarks whose names match, `-- --warm-up-time 1 --measurement-time 3` makes
+//! a run shorter, `-- --save-baseline before` and later `-- --baseline before` compare two runs
+//! (after a change to a pool, say). Reports land in `target/criterion/`.
+//!
 //! Things to look for: where does pooling stop paying as buffers grow (glibc raises its mmap
 //! threshold for large blocks)? Which of your pools survives two threads?
 //!

@@ -13,8 +13,14 @@
 //!
 //! 1. `new` refuses a zero `max_pooled` or `window`, a `floor` above `max_pooled`, and a
 //!    `percentile` outside 1..=100, with a `ConfigError` naming the field (`adaptive-config`).
-//! 2. **How large.** Count each window's request sizes by power of two (a fixed array: counting
-//!    must not allocate). At the end of a window, learn the *typical size* (the most frequent
+//! 2. **How large.** Count each window's sizes by power of two (a fixed array: counting must not
+//!    allocate): the sizes asked for, **and the lengths buffers come back with**. A holder that
+//!    builds a message by appending asks for 1 KiB and grows the buffer to what the message
+//!    needs; only the returned length tells the pool how large its buffers should be (this is
+//!    why valyala/bytebufferpool calibrates on returned lengths: learning from requests alone
+//!    leaves Task 3's framing workload regrowing its buffers on most messages; its table shows
+//!    the allocator calls per message). A buffer returned empty says nothing new. At the end of a window, learn the
+//!    *typical size* (the most frequent
 //!    class: make new buffers at least that large, rounded up to a power of two so that they
 //!    fit every request of their class) and the *largest size worth keeping* (the class of the
 //!    `percentile`-th percentile). Free idle buffers above it at once and drop returned ones

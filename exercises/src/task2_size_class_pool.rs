@@ -37,8 +37,10 @@ use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
 
 /// A pool of power-of-two size classes. See the module docs for what to build.
 pub struct SizeClassPool {
-    // TODO: your fields. For example: the config, one `Mutex<Vec<Box<Vec<u8>>>>` per class,
-    // atomic counters for waste and stats.
+    // TODO: your fields. For example: the config, one `Class` per size class (with a type alias
+    // such as `type Class = Mutex<Vec<Box<Vec<u8>>>>;` and a `Vec<Class>`, which keeps
+    // `clippy::type_complexity` quiet under `-D warnings`), and atomic counters for waste and
+    // stats.
     config: SizeClassConfig,
 }
 

@@ -10,7 +10,8 @@
 //!    pooled, bytes retained, dropped (oversized, full, trimmed), degraded, rejected. Exact after
 //!    a scripted sequence (`prod-metrics-exact`) and under 8 threads (`prod-metrics-threads`).
 //!    Cheap: atomic counters, ideally one set per thread so that threads do not contend for one
-//!    cache line (the reference's `thread_counters.rs` shows how; measure what yours costs).
+//!    cache line (each thread bumps its own counters with a plain load and store; a snapshot
+//!    sums them all; measure what yours costs with your benchmark).
 //! 3. **Exports** (`prometheus()`, `metrics_json()`): Prometheus text with a `# HELP` and a
 //!    `# TYPE` line per metric, counters named `…_total`; JSON with the fields of `Metrics` and
 //!    `hit_rate` (`prod-exports`).

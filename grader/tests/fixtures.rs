@@ -106,7 +106,11 @@ const MESSAGES: [(&str, &str, &str); 4] = [
     // A pool that forgets to clear is told so, not accused of aliasing.
     ("never-resets", "sync-stress", "does not clear buffers"),
     // A buffer freed and allocated again at the same address is not "zeroed by the pool".
-    ("never-reuses", "sync-read-reuse", "(see the check sync-reuse)"),
+    (
+        "never-reuses",
+        "sync-read-reuse",
+        "(see the check sync-reuse)",
+    ),
     ("deadlocks-on-return", "sync-reuse", "no progress for"),
     ("hoards-memory", "sync-stress", "GiB a check may use"),
 ];
