@@ -122,6 +122,8 @@ pub enum Flaw {
     HoardsMemory,
     /// Every return locks the pool twice and never comes back.
     DeadlocksOnReturn,
+    /// Never reuses, and prints a line that looks like the grader's "passed" verdict.
+    FakesVerdict,
     // Correct pools written differently: each must pass the checks named in the grader's
     // fixture test, which once failed them.
     /// Correct: the bookkeeping of a lock-free queue that allocates blocks as it goes
@@ -134,7 +136,7 @@ pub enum Flaw {
 }
 
 /// Every fixture: its flaw, its name on the command line, and what is wrong with it.
-const FIXTURES: [(Flaw, &str, &str); 51] = [
+const FIXTURES: [(Flaw, &str, &str); 52] = [
     (
         Flaw::None,
         "sound",
@@ -368,6 +370,11 @@ const FIXTURES: [(Flaw, &str, &str); 51] = [
         "every return locks the pool twice and never comes back",
     ),
     (
+        Flaw::FakesVerdict,
+        "fakes-a-verdict",
+        "never reuses, and prints a line that looks like the grader's verdict: passed",
+    ),
+    (
         Flaw::AllocatesBookkeeping,
         "allocates-bookkeeping",
         "correct: a lock-free queue beside the pool allocates and frees its blocks as it goes",
@@ -443,6 +450,7 @@ impl Task1 for Workshop {
             flaw @ (Flaw::AliasesBuffers
             | Flaw::HoardsMemory
             | Flaw::DeadlocksOnReturn
+            | Flaw::FakesVerdict
             | Flaw::AllocatesBookkeeping
             | Flaw::RegistersThreads) => flaw,
             _ => Flaw::None,

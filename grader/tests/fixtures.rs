@@ -8,7 +8,7 @@ use common::{every_check_id, grade_json, statuses};
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
 /// caught by other checks too; these are the ones it exists for. The correct pools written
 /// differently ("passed") once failed the checks named beside them.
-const CAUGHT_BY: [(&str, &str, &str); 82] = [
+const CAUGHT_BY: [(&str, &str, &str); 84] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -84,6 +84,8 @@ const CAUGHT_BY: [(&str, &str, &str); 82] = [
     ("hoards-memory", "sync-stress", "out of memory"),
     ("deadlocks-on-return", "sync-reuse", "timed out"),
     ("deadlocks-on-return", "prod-metrics-exact", "timed out"),
+    ("fakes-a-verdict", "sync-reuse", "failed"),
+    ("fakes-a-verdict", "fixed-reuse", "failed"),
     ("allocates-bookkeeping", "sync-stress", "passed"),
     ("allocates-bookkeeping", "fixed-stress", "passed"),
     ("allocates-bookkeeping", "class-stress", "passed"),
@@ -196,6 +198,11 @@ fn a_deadlocked_pool_costs_seconds_not_minutes() {
         );
     }
     assert!(timed_out >= 30, "{timed_out} checks timed out:\n{report:#}");
+}
+
+#[test]
+fn a_pool_cannot_print_its_own_verdict() {
+    assert_caught("fakes-a-verdict");
 }
 
 #[test]

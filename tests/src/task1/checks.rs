@@ -434,7 +434,7 @@ pub const FACTORY: CheckInfo = CheckInfo {
 pub const REUSE: CheckInfo = CheckInfo {
     id: "sync-reuse",
     task: 1,
-    title: "a returned buffer is reused: same allocation, 0 allocator calls",
+    title: "a returned buffer is reused: the same allocation, no new buffer",
     why: "reuse is the whole point of a pool: each get that allocates is the cost pooling exists \
           to remove",
     hint: "put must keep the buffer (in the calling thread's cache or the shared store) and get \
