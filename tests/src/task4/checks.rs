@@ -517,14 +517,23 @@ pub fn allocate_policy_serves_and_counts<W: Task4>(workshop: &W) -> Outcome {
 
 /// `fail`: past the limit, gets fail at once with an error, and succeed again after a return.
 pub fn fail_policy_fails_at_once<W: Task4>(workshop: &W) -> Outcome {
-    let pool = build(workshop, limited(LimitPolicy::Fail))?;
+    // With a 2 s wait configured (which `fail` must ignore), a pool that waits instead of failing
+    // takes 2 s; "at once" is judged as well under a second, which a busy machine's preemptions
+    // cannot reach.
+    let pool = build(
+        workshop,
+        PoolConfig {
+            wait_timeout_ms: 2_000,
+            ..limited(LimitPolicy::Fail)
+        },
+    )?;
     let first = pool.get(100);
     let _second = pool.get(100);
     let started = Instant::now();
     let third = pool.try_get(100);
     let took = started.elapsed();
     ensure(
-        matches!(third, Err(PoolError::LimitReached { .. })) && took < Duration::from_millis(50),
+        matches!(third, Err(PoolError::LimitReached { .. })) && took < Duration::from_millis(500),
         || {
             "with max_in_use = 2 and policy fail, a third try_get to fail at once with LimitReached"
                 .into()
@@ -606,10 +615,10 @@ pub fn wait_policy_waits_then_fails_or_succeeds<W: Task4>(workshop: &W) -> Outco
     });
     drop(second);
     ensure(
-        served.is_ok() && waited < Duration::from_secs(1),
+        served.is_ok() && waited < Duration::from_millis(1_500),
         || {
             "when another thread returns a buffer after 30 ms, a try_get waiting up to 2 s to be \
-            served then (well within a second)"
+            served then (well before its 2 s are up)"
                 .into()
         },
         || format!("{served:?} after {waited:?}"),
