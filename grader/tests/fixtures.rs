@@ -104,7 +104,7 @@ const CAUGHT_BY: [(&str, &str, &str); 84] = [
 ];
 
 /// (fixture, check, words its message must hold): a failure names its real cause.
-const MESSAGES: [(&str, &str, &str); 4] = [
+const MESSAGES: [(&str, &str, &str); 5] = [
     // A pool that forgets to clear is told so, not accused of aliasing.
     ("never-resets", "sync-stress", "does not clear buffers"),
     // A buffer freed and allocated again at the same address is not "zeroed by the pool".
@@ -114,6 +114,8 @@ const MESSAGES: [(&str, &str, &str); 4] = [
         "(see the check sync-reuse)",
     ),
     ("deadlocks-on-return", "sync-reuse", "no progress for"),
+    // A spin that never ends is told from a deadlock.
+    ("loops-forever", "sync-reset", "still running after"),
     ("hoards-memory", "sync-stress", "GiB a check may use"),
 ];
 

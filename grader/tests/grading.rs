@@ -59,6 +59,28 @@ fn the_shipped_tradeoffs_template_answers_nothing() {
 }
 
 #[test]
+fn the_stubs_point_to_no_answers() {
+    if !stubs_untouched() {
+        return;
+    }
+    // A stub teaches what to build; the reference's code is for after the student has tried.
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises/src");
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let points = line.contains("solutions/src") || line.contains("the reference's ");
+            assert!(
+                !points,
+                "{}:{}: a stub points at the reference's code: {line}",
+                path.display(),
+                number + 1
+            );
+        }
+    }
+}
+
+#[test]
 fn the_stubs_report_reads_as_a_student_sees_it() {
     if !stubs_untouched() {
         return;

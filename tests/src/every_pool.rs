@@ -322,3 +322,66 @@ impl SplitMix64 {
         (self.next_u64() % bound as u64) as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::{PoolStats, Pooled};
+    use std::collections::VecDeque;
+
+    /// A correct pool that hands out its oldest idle buffer first (a queue, as a lock-free
+    /// bounded queue does), made with two idle buffers: the next get is never the buffer just
+    /// returned. `clears: false` makes it forget to reset.
+    struct Queue {
+        idle: Mutex<VecDeque<Box<Vec<u8>>>>,
+        clears: bool,
+    }
+
+    impl Queue {
+        fn new(clears: bool) -> Self {
+            let idle = (0..2).map(|_| Box::new(Vec::with_capacity(4096))).collect();
+            Queue {
+                idle: Mutex::new(idle),
+                clears,
+            }
+        }
+
+        fn take(&self) -> Box<Vec<u8>> {
+            let taken = self.idle.lock().unwrap().pop_front();
+            taken.unwrap_or_else(|| Box::new(Vec::with_capacity(4096)))
+        }
+    }
+
+    impl BufferPool for Queue {
+        fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+            let buffer = self.take();
+            if self.clears {
+                Pooled::growable(self, buffer, capacity)
+            } else {
+                Pooled::new(self, buffer)
+            }
+        }
+        fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+            Pooled::readable(self, self.take(), len)
+        }
+        fn put(&self, buffer: Box<Vec<u8>>) {
+            self.idle.lock().unwrap().push_back(buffer);
+        }
+        fn stats(&self) -> PoolStats {
+            PoolStats::default()
+        }
+    }
+
+    #[test]
+    fn a_pool_that_hands_out_its_oldest_buffer_first_passes_the_reset_check() {
+        // The check once asked for the very buffer just returned, and so failed this pool.
+        let outcome = resets_buffers_before_reuse(&Queue::new(true));
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    #[test]
+    fn the_same_pool_without_a_reset_fails_it() {
+        let failure = resets_buffers_before_reuse(&Queue::new(false)).unwrap_err();
+        assert!(failure.seen.starts_with("len "), "{failure:?}");
+    }
+}
