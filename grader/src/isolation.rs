@@ -40,6 +40,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every word [`Status::word`] gives, in the order reports count them.
+    pub const WORDS: [&'static str; 6] = [
+        "passed",
+        "failed",
+        "not started",
+        "timed out",
+        "out of memory",
+        "crashed",
+    ];
+
     /// The word reports use for it.
     pub fn word(&self) -> &'static str {
         match self {
@@ -428,5 +438,34 @@ fn describe_exit(exit: ExitStatus, stderr: &str) -> String {
              call std::process::exit?"
         ),
         None => "the check's process ended without reporting".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_its_word_in_the_list() {
+        let statuses = [
+            Status::Passed {
+                evidence: String::new(),
+            },
+            Status::Failed(Failure::new("", "")),
+            Status::NotStarted {
+                todo: String::new(),
+                location: None,
+            },
+            Status::TimedOut {
+                limit: Duration::ZERO,
+                idle: None,
+            },
+            Status::OutOfMemory { ceiling: 0 },
+            Status::Crashed {
+                detail: String::new(),
+            },
+        ];
+        let words: Vec<&str> = statuses.iter().map(Status::word).collect();
+        assert_eq!(words, Status::WORDS);
     }
 }

@@ -144,8 +144,9 @@ pub fn progress(results: &[CheckResult]) -> String {
         .filter(|result| result.status.passed())
         .count();
     let mut line = format!("{passed}/{} checks passed", results.len());
-    let others: Vec<String> = ["failed", "not started", "timed out", "crashed"]
+    let others: Vec<String> = Status::WORDS
         .iter()
+        .filter(|word| **word != "passed")
         .filter_map(|word| {
             let count = results
                 .iter()
