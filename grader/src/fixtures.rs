@@ -133,10 +133,12 @@ pub enum Flaw {
     RegistersThreads,
     /// Correct: the Prometheus high-water gauge listed before the in-use gauge it ends like.
     HighWaterFirst,
+    /// Correct, and slow: every get works for 50 us, every return sleeps for 200 us.
+    SlowButCorrect,
 }
 
 /// Every fixture: its flaw, its name on the command line, and what is wrong with it.
-const FIXTURES: [(Flaw, &str, &str); 52] = [
+const FIXTURES: [(Flaw, &str, &str); 53] = [
     (
         Flaw::None,
         "sound",
@@ -385,6 +387,11 @@ const FIXTURES: [(Flaw, &str, &str); 52] = [
         "correct: each thread's first get allocates a registration for the thread",
     ),
     (
+        Flaw::SlowButCorrect,
+        "slow-but-correct",
+        "correct, and slow: every get works for 50 us, every return sleeps for 200 us",
+    ),
+    (
         Flaw::HighWaterFirst,
         "high-water-first",
         "correct: the Prometheus high-water gauge comes before the in-use gauge it ends like",
@@ -452,7 +459,8 @@ impl Task1 for Workshop {
             | Flaw::DeadlocksOnReturn
             | Flaw::FakesVerdict
             | Flaw::AllocatesBookkeeping
-            | Flaw::RegistersThreads) => flaw,
+            | Flaw::RegistersThreads
+            | Flaw::SlowButCorrect) => flaw,
             _ => Flaw::None,
         };
         Flawed::new(

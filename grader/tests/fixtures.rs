@@ -8,7 +8,7 @@ use common::{every_check_id, grade_json, statuses};
 /// (fixture, a check that must catch it, the status that check must report). A fixture may be
 /// caught by other checks too; these are the ones it exists for. The correct pools written
 /// differently ("passed") once failed the checks named beside them.
-const CAUGHT_BY: [(&str, &str, &str); 84] = [
+const CAUGHT_BY: [(&str, &str, &str); 87] = [
     ("ignores-factory", "sync-factory", "failed"),
     ("never-reuses", "sync-reuse", "failed"),
     ("never-reuses", "fixed-reuse", "failed"),
@@ -100,6 +100,9 @@ const CAUGHT_BY: [(&str, &str, &str); 84] = [
     ("allocates-bookkeeping", "fixed-reuse", "passed"),
     ("allocates-bookkeeping", "class-own", "passed"),
     ("high-water-first", "prod-exports", "passed"),
+    ("slow-but-correct", "sync-stress", "passed"),
+    ("slow-but-correct", "prod-limit-stress", "passed"),
+    ("slow-but-correct", "sync-reuse", "passed"),
     ("never-resets", "sync-stress", "failed"),
 ];
 
@@ -205,6 +208,11 @@ fn a_deadlocked_pool_costs_seconds_not_minutes() {
 #[test]
 fn a_pool_cannot_print_its_own_verdict() {
     assert_caught("fakes-a-verdict");
+}
+
+#[test]
+fn a_slow_pool_is_not_taken_for_a_deadlock() {
+    assert_caught("slow-but-correct");
 }
 
 #[test]

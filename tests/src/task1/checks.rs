@@ -135,7 +135,7 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
         &calls,
         "get_read(2048), return, get_read(2048)",
     )?;
-    Ok("same allocation on the second get and get_read, 0 allocator calls".into())
+    Ok("same allocation on the second get and get_read, no buffer allocated".into())
 }
 
 /// A reused buffer shows nothing of its previous holder (see

@@ -251,7 +251,7 @@ pub fn fixed_reuses_its_buffers<W: Task2>(workshop: &W) -> Outcome {
     every_pool::ensure_reused(first, again, &calls, "get(4096) after a return")?;
     let (again, calls) = count_buffer_allocations(4096, || address(&pool.get_read(4096)));
     every_pool::ensure_reused(first, again, &calls, "get_read(4096) after a return")?;
-    Ok("capacity exactly 4096; reused by get and get_read with 0 allocator calls".into())
+    Ok("capacity exactly 4096; reused by get and get_read with no buffer allocated".into())
 }
 
 /// Returning more buffers than `max_pooled` frees the excess; the bound is kept, not less.
