@@ -314,8 +314,18 @@ mod tests {
 
     #[test]
     fn slices_are_long_enough_for_the_clock() {
+        // The calibration's last slice took the target; a disturbance may have lengthened it, so
+        // later slices are judged loosely (the longest of five, against a quarter of the target):
+        // what this guards is a calibration that stops at a slice far too short to time.
         let mut work = || spin(100);
         let repeats = repeats_for(Clock::ThreadCpu, &mut work);
-        assert!(time(Clock::ThreadCpu, &mut work, repeats) >= SLICE_TARGET / 2);
+        let longest = (0..5)
+            .map(|_| time(Clock::ThreadCpu, &mut work, repeats))
+            .max()
+            .unwrap_or_default();
+        assert!(
+            longest >= SLICE_TARGET / 4,
+            "{repeats} repeats: {longest:?}"
+        );
     }
 }
