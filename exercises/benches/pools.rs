@@ -36,7 +36,7 @@ fn pools(c: &mut Criterion) {
             });
             // TODO: one line per pool, once its task is done. For example:
             //   let sync = exercises::SyncPool::new(
-            //       pool_checks::task1::SyncPoolConfig::with_capacity(size, 2 * size));
+            //       pool_contract::task1::SyncPoolConfig::with_capacity(size, 2 * size));
             //   bench(&mut group, "sync_pool", threads, || fill_once(&sync, size));
             // and the same for FixedPool, SizeClassPool and AdaptivePool.
         }

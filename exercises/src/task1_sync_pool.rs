@@ -42,7 +42,7 @@
 //! Buffers travel boxed, as `Box<Vec<u8>>`: `Pooled::new(self, buffer)` takes one and `put`
 //! receives one. Box each buffer once, when the factory makes it (`Box::new((self.config.factory)())`),
 //! and keep it boxed in your store: moving an 8-byte pointer in and out of a slot is much cheaper
-//! than moving a 24-byte `Vec` header (the contract's docs, `pool_checks::pool`, say why).
+//! than moving a 24-byte `Vec` header (the contract's docs, `pool_contract::pool`, say why).
 //!
 //! Suggested order: `new`, `get`, `put` with a `Mutex<Vec<Box<Vec<u8>>>>` only (most checks turn
 //! green), then `get_read`, the cap, `warm`, `collect`, and last the thread slots.
@@ -50,8 +50,8 @@
 //! What the checks cannot see: whether your common case really takes no lock. The reference's
 //! benchmark (`cargo bench -p solutions --bench get_return`) shows what that is worth.
 
-use pool_checks::task1::{SyncPoolApi, SyncPoolConfig};
-use pool_checks::{BufferPool, PoolStats, Pooled};
+use pool_contract::task1::{SyncPoolApi, SyncPoolConfig};
+use pool_contract::{BufferPool, PoolStats, Pooled};
 
 /// A Go-style `sync.Pool` of byte buffers. See the module docs for what to build.
 pub struct SyncPool {

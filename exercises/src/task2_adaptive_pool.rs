@@ -34,8 +34,8 @@
 //! 4. Reset before reuse (`adaptive-reset`) and thread safety (`adaptive-stress`): one `Mutex`
 //!    around all of the state is the simple, correct choice. Free buffers after releasing it.
 
-use pool_checks::task2::{AdaptiveConfig, AdaptivePoolApi};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 
 /// A pool that learns how many buffers to keep and how large. See the module docs.
 pub struct AdaptivePool {

@@ -27,8 +27,8 @@
 //!    gives it back to the caller: never a panic, never a silently kept buffer (`fixed-detached`).
 //! 6. Thread-safe: a `Mutex<Vec<Box<Vec<u8>>>>` is enough (`fixed-stress`).
 
-use pool_checks::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 
 /// A pool of buffers of one size. See the module docs for what to build.
 pub struct FixedPool {

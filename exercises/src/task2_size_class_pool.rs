@@ -32,8 +32,8 @@
 //! 7. Reset before reuse (`class-reset`) and thread safety (`class-stress`): one `Mutex` per
 //!    class keeps different sizes from contending.
 
-use pool_checks::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 
 /// A pool of power-of-two size classes. See the module docs for what to build.
 pub struct SizeClassPool {

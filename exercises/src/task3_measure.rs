@@ -33,7 +33,7 @@
 //! What the checks cannot see: whether you would trust your own numbers. Run the criterion
 //! benchmark in `exercises/benches/pools.rs` (`cargo bench -p exercises`) and compare.
 
-use pool_checks::task3::AllocationCount;
+use pool_contract::task3::AllocationCount;
 
 /// Runs `work` and counts the allocator calls that obtained memory and the bytes they obtained.
 pub fn count_allocations(work: impl FnOnce()) -> AllocationCount {

@@ -1,7 +1,7 @@
 //! # Task 4a: configuration
 //!
 //! TODO: load and validate the production pool's `PoolConfig` (defined in the contract,
-//! `pool_checks::task4`): from TOML, from environment variables, and from code. A pool
+//! `pool_contract::task4`): from TOML, from environment variables, and from code. A pool
 //! misconfigured in production must fail at start-up with a message an operator can act on:
 //! the field, the value and the rule, never a panic.
 //!
@@ -21,8 +21,8 @@
 //! Graded by `prod-config-errors` (a table of bad inputs from every source) and
 //! `prod-config-sources` (TOML, environment and code must agree).
 
-use pool_checks::task4::PoolConfig;
-use pool_checks::ConfigError;
+use pool_contract::task4::PoolConfig;
+use pool_contract::ConfigError;
 
 /// Checks every rule of `config`; the first broken one is the error.
 pub fn validate(config: &PoolConfig) -> Result<(), ConfigError> {

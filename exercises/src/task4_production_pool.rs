@@ -31,8 +31,8 @@
 //!    out, keyed by the address of its box (`&*buffer as *const Vec<u8> as usize`), removed on
 //!    return (`prod-leaks`).
 
-use pool_checks::task4::{LeakReport, Metrics, PoolConfig, PoolError, ProductionPoolApi};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task4::{LeakReport, Metrics, PoolConfig, PoolError, ProductionPoolApi};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 
 /// A production pool. See the module docs for what to build.
 pub struct ProductionPool {

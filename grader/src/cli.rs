@@ -1,9 +1,8 @@
 //! The command line: what the grader was asked to do.
 
+use crate::protocol::Request;
 use crate::subject::Subject;
 use anyhow::{bail, Context, Result};
-use pool_checks::task3::Strategy;
-use pool_checks::workloads::Workload;
 
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,14 +13,13 @@ pub enum Command {
     List(Selection),
     /// Explain one check.
     Hint(String),
-    /// Internal: run one check in this process and print its outcome (the grader runs itself
-    /// this way, once per check, so that a crash fails one check only).
-    RunCheck { subject: Subject, id: String },
-    /// Internal: measure one strategy on one workload in this process (Task 3's table).
-    Measure {
+    /// Internal: serve one request in this process and print its outcome (the grader runs
+    /// itself this way, once per check and per measurement, so that a crash fails one only).
+    Child {
+        /// Whose pools.
         subject: Subject,
-        strategy: Strategy,
-        workload: Workload,
+        /// What to do.
+        request: Request,
     },
     /// Print the usage.
     Help,
@@ -44,11 +42,6 @@ pub struct Selection {
     pub compare: bool,
 }
 
-/// The flag the parent passes to a child to run one check.
-pub const RUN_CHECK: &str = "__run-check";
-/// The flag the parent passes to a child to measure one strategy on one workload.
-pub const MEASURE: &str = "__measure";
-
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     let mut args = args.into_iter();
@@ -61,8 +54,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     };
     let mut list = false;
     let mut hint = None;
-    let mut run_check = None;
-    let mut measure = None;
+    let mut request = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
@@ -90,34 +82,23 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             "--compare" => selection.compare = true,
             "--list" => list = true,
             "hint" => hint = Some(value(&mut args, "hint")?),
-            RUN_CHECK => run_check = Some(value(&mut args, RUN_CHECK)?),
-            MEASURE => {
-                let strategy = value(&mut args, MEASURE)?;
-                let workload = value(&mut args, MEASURE)?;
-                let strategy = Strategy::named(&strategy)
-                    .with_context(|| format!("no strategy called `{strategy}`"))?;
-                let workload = Workload::named(&workload)
-                    .with_context(|| format!("no workload called `{workload}`"))?;
-                measure = Some((strategy, workload));
-            }
+            flag if flag.starts_with("__") => match Request::parse(flag, &mut args) {
+                Some(parsed) => request = Some(parsed?),
+                None => bail!("unknown argument `{flag}`\n\n{USAGE}"),
+            },
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
     }
-    if let Some((strategy, workload)) = measure {
-        return Ok(Command::Measure {
+    if let Some(request) = request {
+        return Ok(Command::Child {
             subject: selection.subject,
-            strategy,
-            workload,
+            request,
         });
     }
-    Ok(match (run_check, hint, list) {
-        (Some(id), _, _) => Command::RunCheck {
-            subject: selection.subject,
-            id,
-        },
-        (None, Some(id), _) => Command::Hint(id),
-        (None, None, true) => Command::List(selection),
-        (None, None, false) => Command::Grade(selection),
+    Ok(match (hint, list) {
+        (Some(id), _) => Command::Hint(id),
+        (None, true) => Command::List(selection),
+        (None, false) => Command::Grade(selection),
     })
 }
 

@@ -1,13 +1,14 @@
 //! The parent side of isolation: runs each check in a child process of its own (this same
-//! binary, with `__run-check ID`), with a time limit, and turns whatever happened into a
-//! [`Status`]. A student's panic, deadlock, infinite loop, abort or stack overflow fails that
+//! binary, with a [`Request`] on its command line), with a time limit, and turns whatever
+//! happened into a [`Status`]. A student's panic, deadlock, infinite loop, abort or stack overflow fails that
 //! one check and the others still run.
 
-use crate::child::{ChildOutcome, ChildPanic, OUTCOME_TAG, PANIC_TAG};
-use crate::cli::RUN_CHECK;
+use crate::idle::CpuWatch;
+use crate::protocol::{Message, Request};
+use crate::status::{CheckResult, Status};
 use crate::subject::Subject;
 use anyhow::{Context, Result};
-use pool_checks::{CheckInfo, Failure};
+use pool_checks::CheckInfo;
 use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,102 +16,11 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How a check ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// It passed; `evidence` is what it measured.
-    Passed { evidence: String },
-    /// It ran and found the pool wrong.
-    Failed(Failure),
-    /// It reached a `todo!()`: the code it needs is not written yet.
-    NotStarted {
-        todo: String,
-        location: Option<String>,
-    },
-    /// It was killed: past its time limit (an endless loop, or anything too slow), or earlier,
-    /// after `idle` without using any CPU time (a deadlock: every thread blocked for good).
-    TimedOut {
-        limit: Duration,
-        idle: Option<Duration>,
-    },
-    /// It reached the memory ceiling of a check's process and could not allocate.
-    OutOfMemory { ceiling: u64 },
-    /// It panicked, aborted or was killed by a signal.
-    Crashed { detail: String },
-}
-
-impl Status {
-    /// Every word [`Status::word`] gives, in the order reports count them.
-    pub const WORDS: [&'static str; 6] = [
-        "passed",
-        "failed",
-        "not started",
-        "timed out",
-        "out of memory",
-        "crashed",
-    ];
-
-    /// The word reports use for it.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Status::Passed { .. } => "passed",
-            Status::Failed(_) => "failed",
-            Status::NotStarted { .. } => "not started",
-            Status::TimedOut { .. } => "timed out",
-            Status::OutOfMemory { .. } => "out of memory",
-            Status::Crashed { .. } => "crashed",
-        }
-    }
-
-    /// What was seen, in a student's words, for a check that ran and did not pass.
-    pub fn seen(&self) -> Option<String> {
-        match self {
-            Status::Failed(failure) => Some(failure.seen.clone()),
-            Status::TimedOut {
-                idle: Some(idle), ..
-            } => Some(format!(
-                "no progress for {:.1} s (no CPU time used, no thread runnable), so it was \
-                 stopped: a deadlock, such as a lock taken twice or held while waiting for another",
-                idle.as_secs_f64()
-            )),
-            Status::TimedOut { limit, idle: None } => Some(format!(
-                "still running after {} s, its time limit, so it was stopped: an endless loop \
-                 (a spin that never ends, a retry that never succeeds), or work far slower than \
-                 it should be",
-                limit.as_secs()
-            )),
-            Status::OutOfMemory { ceiling } => Some(format!(
-                "it could not allocate within the {} GiB a check may use: the pool keeps (or \
-                 leaks) far more memory than the check's buffers need",
-                ceiling >> 30
-            )),
-            Status::Crashed { detail } => Some(detail.clone()),
-            Status::Passed { .. } | Status::NotStarted { .. } => None,
-        }
-    }
-
-    /// Whether it passed.
-    pub fn passed(&self) -> bool {
-        matches!(self, Status::Passed { .. })
-    }
-}
-
-/// One check's result.
-#[derive(Debug, Clone)]
-pub struct CheckResult {
-    /// The check.
-    pub info: CheckInfo,
-    /// How it ended.
-    pub status: Status,
-    /// How long its process ran.
-    pub elapsed: Duration,
-}
-
 /// Runs `checks` of `subject`, each isolated; results in the order given. Ordinary checks run
 /// `jobs` at a time; then the exclusive ones (they measure time) run one by one, alone.
 pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
     let (exclusive, shared): (Vec<usize>, Vec<usize>) =
-        (0..checks.len()).partition(|&index| checks[index].exclusive);
+        (0..checks.len()).partition(|&index| checks[index].timed);
     let mut results: Vec<Option<CheckResult>> = (0..checks.len()).map(|_| None).collect();
     for (indices, jobs, timed) in [(shared, jobs, false), (exclusive, 1, true)] {
         let batch: Vec<CheckInfo> = indices.iter().map(|&index| checks[index]).collect();
@@ -148,9 +58,10 @@ fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<
 
 /// Runs one check in a child process and classifies what happened.
 pub fn run_isolated(subject: Subject, info: CheckInfo) -> Result<CheckResult> {
-    let mut args = vec![RUN_CHECK.to_string(), info.id.to_string()];
-    args.extend(subject.args());
-    let run = run_child(&args, info.time_limit, info.id)?;
+    let request = Request::RunCheck {
+        id: info.id.to_string(),
+    };
+    let run = run_child(&request.args(subject), info.time_limit, info.id)?;
     Ok(CheckResult {
         info,
         status: run.status(),
@@ -202,43 +113,42 @@ impl ChildRun {
         }
     }
 
-    /// The first line tagged `tag` with this run's secret, parsed.
-    pub fn tagged<T: serde::de::DeserializeOwned>(&self, tag: &str) -> Option<T> {
-        let prefix = format!("{tag}{} ", self.nonce);
-        self.stdout
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .and_then(|json| serde_json::from_str(json).ok())
+    /// The messages it sent with this run's secret, in order.
+    pub fn messages(&self) -> Vec<Message> {
+        Message::all_in(&self.stdout, &self.nonce)
     }
 
-    /// Turns a finished child's exit status and output into a [`Status`].
+    /// Turns a finished child's exit status and output into a [`Status`]: its verdict if it
+    /// sent one, else what stopped it.
     fn classify(&self, exit: ExitStatus) -> Status {
-        if let Some(outcome) = self.tagged::<ChildOutcome>(OUTCOME_TAG) {
-            return match outcome {
-                ChildOutcome::Passed { evidence } => Status::Passed { evidence },
-                ChildOutcome::Failed { expected, seen } => {
-                    Status::Failed(Failure { expected, seen })
-                }
-            };
+        let messages = self.messages();
+        let verdict = messages.iter().find_map(|message| match message {
+            Message::Passed(evidence) => Some(Status::Passed(evidence.clone())),
+            Message::Failed(failure) => Some(Status::Failed(failure.clone())),
+            Message::Panicked { .. } | Message::Measured(_) => None,
+        });
+        if let Some(status) = verdict {
+            return status;
         }
         if self.stderr.contains(ALLOCATION_FAILED) {
             return Status::OutOfMemory {
                 ceiling: crate::child::MEMORY_CEILING,
             };
         }
-        if let Some(panic) = self.tagged::<ChildPanic>(PANIC_TAG) {
-            if let Some(todo) = panic.message.strip_prefix("not yet implemented") {
+        let panic = messages.into_iter().find_map(|message| match message {
+            Message::Panicked { message, location } => Some((message, location)),
+            _ => None,
+        });
+        if let Some((message, location)) = panic {
+            if let Some(todo) = message.strip_prefix("not yet implemented") {
                 return Status::NotStarted {
                     todo: todo.trim_start_matches(": ").to_string(),
-                    location: panic.location,
+                    location,
                 };
             }
-            let at = panic
-                .location
-                .map(|at| format!(" at {at}"))
-                .unwrap_or_default();
+            let at = location.map(|at| format!(" at {at}")).unwrap_or_default();
             return Status::Crashed {
-                detail: format!("panicked{at}: {}", panic.message),
+                detail: format!("panicked{at}: {message}"),
             };
         }
         Status::Crashed {
@@ -328,72 +238,6 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> std::io::Result<End> {
     }
 }
 
-/// Watches a process's CPU time (Linux: `/proc/PID/stat`; elsewhere it never reports idleness,
-/// and only the time limit stops a deadlock).
-struct CpuWatch {
-    pid: u32,
-    /// The last CPU time read, and when it last changed.
-    last: Option<(u64, Instant)>,
-    next_read: Instant,
-}
-
-impl CpuWatch {
-    fn new(pid: u32) -> Self {
-        let now = Instant::now();
-        CpuWatch {
-            pid,
-            last: None,
-            next_read: now,
-        }
-    }
-
-    /// How long the process has used no CPU time with none of its threads runnable, as of
-    /// `now` (read every 100 ms). A thread that waits for a processor on a crowded machine is
-    /// runnable: starved is not deadlocked.
-    fn idle_for(&mut self, now: Instant) -> Duration {
-        if now >= self.next_read {
-            self.next_read = now + Duration::from_millis(100);
-            if let Some(ticks) = cpu_ticks(self.pid) {
-                match self.last {
-                    Some((last, _)) if last == ticks && !any_thread_runnable(self.pid) => {}
-                    _ => self.last = Some((ticks, now)),
-                }
-            }
-        }
-        self.last
-            .map_or(Duration::ZERO, |(_, since)| now.duration_since(since))
-    }
-}
-
-/// The fields of a `/proc/.../stat` line after the command name (which is in parentheses and
-/// may hold spaces): the state is the first, utime the 12th and stime the 13th.
-fn stat_fields(path: &str) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(path).ok()?;
-    let after_name = stat.rsplit_once(')')?.1;
-    Some(after_name.split_whitespace().map(str::to_string).collect())
-}
-
-/// The CPU time (user and system, in clock ticks) of process `pid` and all its threads.
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let fields = stat_fields(&format!("/proc/{pid}/stat"))?;
-    let user: u64 = fields.get(11)?.parse().ok()?;
-    let system: u64 = fields.get(12)?.parse().ok()?;
-    Some(user + system)
-}
-
-/// Whether any thread of process `pid` is running or waiting for a processor (state `R`). When
-/// that cannot be read, the answer is yes: never stop a process on a guess.
-fn any_thread_runnable(pid: u32) -> bool {
-    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return true;
-    };
-    threads.filter_map(Result::ok).any(|thread| {
-        let path = thread.path().join("stat");
-        stat_fields(&path.to_string_lossy())
-            .is_none_or(|fields| fields.first().is_none_or(|state| state == "R"))
-    })
-}
-
 /// At most this much of each pipe is kept: enough for our tagged lines and a panic message.
 const CAPTURE_LIMIT: usize = 1 << 20;
 
@@ -438,34 +282,5 @@ fn describe_exit(exit: ExitStatus, stderr: &str) -> String {
              call std::process::exit?"
         ),
         None => "the check's process ended without reporting".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_status_has_its_word_in_the_list() {
-        let statuses = [
-            Status::Passed {
-                evidence: String::new(),
-            },
-            Status::Failed(Failure::new("", "")),
-            Status::NotStarted {
-                todo: String::new(),
-                location: None,
-            },
-            Status::TimedOut {
-                limit: Duration::ZERO,
-                idle: None,
-            },
-            Status::OutOfMemory { ceiling: 0 },
-            Status::Crashed {
-                detail: String::new(),
-            },
-        ];
-        let words: Vec<&str> = statuses.iter().map(Status::word).collect();
-        assert_eq!(words, Status::WORDS);
     }
 }

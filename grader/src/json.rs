@@ -1,9 +1,11 @@
 //! The machine-readable report (`--json`): one JSON document per run, for instructors who
 //! collect results from many students.
 
-use crate::analysis::{Criterion, Row};
-use crate::isolation::{CheckResult, Status};
+use crate::checklist::Criterion;
+use crate::run::GradingRun;
+use crate::status::{CheckResult, Status};
 use crate::subject::Subject;
+use crate::table::Row;
 use serde::Serialize;
 
 /// Bumped whenever a field changes meaning or disappears.
@@ -17,23 +19,15 @@ struct Report<'a> {
     total: usize,
     all_passed: bool,
     tasks: Vec<TaskReport<'a>>,
-    #[serde(flatten)]
-    extras: &'a Extras,
-}
-
-/// What a run of whole tasks adds to the checks: Task 3's table (the subject's, and the
-/// reference's with `--compare`) and the exercise's checklist.
-#[derive(Serialize, Default)]
-pub struct Extras {
     /// Every strategy on every workload.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub analysis: Option<Vec<Row>>,
+    analysis: Option<&'a [Row]>,
     /// The same, for the reference solutions.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference_analysis: Option<Vec<Row>>,
+    reference_analysis: Option<&'a [Row]>,
     /// The exercise's success criteria, with figures.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub success_criteria: Option<Vec<Criterion>>,
+    success_criteria: Option<&'a [Criterion]>,
 }
 
 #[derive(Serialize)]
@@ -61,29 +55,31 @@ struct CheckReport<'a> {
     file: String,
 }
 
-/// Renders the JSON report of a grading run over `tasks`.
-pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], extras: &Extras) -> String {
-    let passed = results.iter().filter(|r| r.status.passed()).count();
+/// Renders the JSON report of a grading run.
+pub fn render(run: &GradingRun) -> String {
     let report = Report {
         report_version: REPORT_VERSION,
-        subject: subject.name(),
-        passed,
-        total: results.len(),
-        all_passed: passed == results.len(),
+        subject: run.subject.name(),
+        passed: run.passed(),
+        total: run.results.len(),
+        all_passed: run.all_passed(),
         tasks: pool_checks::TASKS
             .iter()
-            .filter(|task| tasks.contains(&task.number))
+            .filter(|task| run.tasks.contains(&task.number))
             .map(|task| TaskReport {
                 task: task.number,
                 title: task.title,
-                checks: results
+                checks: run
+                    .results
                     .iter()
                     .filter(|r| r.info.task == task.number)
-                    .map(|r| check_report(subject, r))
+                    .map(|r| check_report(run.subject, r))
                     .collect(),
             })
             .collect(),
-        extras,
+        analysis: run.analysis.as_deref(),
+        reference_analysis: run.reference_analysis.as_deref(),
+        success_criteria: run.success_criteria.as_deref(),
     };
     serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"
 }
@@ -102,7 +98,7 @@ fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
     };
     report.seen = result.status.seen();
     match &result.status {
-        Status::Passed { evidence } => report.evidence = Some(evidence),
+        Status::Passed(evidence) => report.evidence = Some(&evidence.text),
         Status::Failed(failure) => report.expected = Some(&failure.expected),
         Status::NotStarted { todo, location } => {
             report.seen = Some(todo.clone());

@@ -1,9 +1,12 @@
 //! The text report a student reads: every task in order with each check's status, a progress
 //! line, and for the first failures what was expected, what was seen, why it matters, a hint and
-//! the file to edit.
+//! the file to edit; then Task 3's table and the exercise's checklist, when the run has them.
 
-use crate::isolation::{CheckResult, Status};
+use crate::checklist::Criterion;
+use crate::run::GradingRun;
+use crate::status::{CheckResult, Status};
 use crate::subject::Subject;
+use crate::table::Row;
 use pool_checks::{CheckInfo, TASKS};
 use std::fmt::Write;
 
@@ -38,7 +41,7 @@ impl Style {
     fn status(&self, status: &Status) -> String {
         let word = format!("{:<11}", status.word());
         let code = match status {
-            Status::Passed { .. } => "32",
+            Status::Passed(_) => "32",
             Status::NotStarted { .. } => "33",
             Status::Failed(_)
             | Status::TimedOut { .. }
@@ -57,8 +60,22 @@ impl Style {
     }
 }
 
-/// Renders the report of a grading run. `tasks` are the task numbers that were selected.
-pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: Style) -> String {
+/// Renders the report of a grading run: its checks, then its table and checklist if it has them.
+pub fn render(run: &GradingRun, style: Style) -> String {
+    let mut out = render_checks(run.subject, &run.tasks, &run.results, style);
+    if let Some(rows) = &run.analysis {
+        let _ = writeln!(out);
+        out.push_str(&render_table(rows, run.reference_analysis.as_deref()));
+    }
+    if let Some(criteria) = &run.success_criteria {
+        let _ = writeln!(out);
+        out.push_str(&render_criteria(criteria));
+    }
+    out
+}
+
+/// The checks' part of the report. `tasks` are the task numbers that were selected.
+fn render_checks(subject: Subject, tasks: &[u8], results: &[CheckResult], style: Style) -> String {
     let mut out = String::new();
     let whose = match subject {
         Subject::Exercises => "your exercises".to_string(),
@@ -95,7 +112,7 @@ pub fn render(subject: Subject, tasks: &[u8], results: &[CheckResult], style: St
                 result.info.title
             );
             let detail = match &result.status {
-                Status::Passed { evidence } => evidence.clone(),
+                Status::Passed(evidence) => evidence.text.clone(),
                 Status::NotStarted { location, .. } => match location {
                     Some(at) => format!("reaches a todo!() at {at}"),
                     None => "reaches a todo!()".into(),
@@ -207,7 +224,12 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
     let _ = writeln!(out, "{} (task {}): {}", info.id, info.task, info.title);
     let _ = writeln!(out, "  why:      {}", info.why);
     let _ = writeln!(out, "  hint:     {}", info.hint);
-    let _ = writeln!(out, "  catches:  {}", info.catches);
+    let _ = writeln!(
+        out,
+        "  catches:  {} (`--fixture {}`)",
+        crate::fixtures::description_of(info.fixture),
+        info.fixture
+    );
     let _ = writeln!(out, "  edit:     {}", subject.file_for(info));
     let _ = writeln!(
         out,
@@ -229,6 +251,86 @@ pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
         for check in checks.iter().filter(|c| c.task == task.number) {
             let _ = writeln!(out, "  {:<20} {}", check.id, check.title);
         }
+    }
+    out
+}
+
+/// Task 3's table as text; with `reference`, the reference's figures beside each row.
+pub fn render_table(rows: &[Row], reference: Option<&[Row]>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Performance analysis: pooled against unpooled, per message (informational; the criteria \
+         checks grade the packet server)"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<9} {:<14} {:>22} {:>7} {:>9} {:>10} {:>21}",
+        "strategy",
+        "workload",
+        "allocator calls",
+        "fewer",
+        "1 thread",
+        "2 threads",
+        "peak live (KiB)"
+    );
+    for row in rows {
+        let _ = writeln!(out, "  {}", render_row(row));
+        if let Some(reference) = reference {
+            let same = reference
+                .iter()
+                .find(|r| r.strategy == row.strategy && r.workload == row.workload);
+            if let Some(same) = same {
+                let _ = writeln!(out, "  {} (reference)", render_row(same));
+            }
+        }
+    }
+    out
+}
+
+fn render_row(row: &Row) -> String {
+    let Some(figures) = &row.figures else {
+        return format!(
+            "{:<9} {:<14} {}",
+            row.strategy,
+            row.workload,
+            row.missing.as_deref().unwrap_or("not measured")
+        );
+    };
+    format!(
+        "{:<9} {:<14} {:>22} {:>6.1}% {:>8.1}x {:>9.1}x {:>21}",
+        row.strategy,
+        row.workload,
+        format!(
+            "{:.3} vs {:.3}",
+            figures.pooled_allocations, figures.unpooled_allocations
+        ),
+        figures.reduction * 100.0,
+        figures.one_thread[0],
+        figures.two_threads[0],
+        format!(
+            "{} vs {}{}",
+            figures.peak_live[1].max(0) / 1024,
+            figures.unpooled_peak.max(0) / 1024,
+            if figures.stable { "" } else { " (grows)" }
+        ),
+    )
+}
+
+/// The checklist as text.
+pub fn render_criteria(criteria: &[Criterion]) -> String {
+    let mut out = String::from("Success criteria (the exercise's checklist, measured)\n");
+    for criterion in criteria {
+        let mark = match criterion.met {
+            Some(true) => "[x]",
+            Some(false) => "[ ]",
+            None => "[?]",
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {}: {}",
+            criterion.criterion, criterion.detail
+        );
     }
     out
 }

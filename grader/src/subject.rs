@@ -3,9 +3,10 @@
 
 use crate::fixtures::{self, Flaw};
 use anyhow::{bail, Result};
+use pool_checks::strategy::{analyse, Figures, Strategy};
 use pool_checks::task1::Task1;
 use pool_checks::task2::Task2;
-use pool_checks::task3::{analyse, Figures, Strategy, Task3};
+use pool_checks::task3::Task3;
 use pool_checks::task4::Task4;
 use pool_checks::workloads::Workload;
 use pool_checks::Failure;
@@ -57,33 +58,11 @@ impl Subject {
         }
     }
 
-    /// The file that holds the pool a check grades: where a student looks when it fails.
+    /// The file that holds the code a check grades: where a student looks when it fails.
     pub fn file_for(&self, check: &CheckInfo) -> String {
-        if let Subject::Fixture(_) = self {
-            return "grader/src/fixtures.rs".into();
-        }
-        let crate_dir = self.crate_dir();
-        // A check's id starts with the pool it grades (criteria checks: after `criteria-`).
-        let pool = check.id.strip_prefix("criteria-").unwrap_or(check.id);
-        let module = match pool.split('-').next() {
-            Some("measure") => "task3_measure.rs",
-            Some("sync") => "task1_sync_pool.rs",
-            Some("fixed") => "task2_fixed_pool.rs",
-            Some("class") => "task2_size_class_pool.rs",
-            Some("adaptive") => "task2_adaptive_pool.rs",
-            Some("prod") if pool.starts_with("prod-config") => "task4_config.rs",
-            Some("prod") => "task4_production_pool.rs",
-            _ => "lib.rs",
-        };
-        format!("{crate_dir}/src/{module}")
-    }
-
-    /// Its checks, in syllabus order.
-    pub fn checks(&self) -> Vec<CheckInfo> {
         match self {
-            Subject::Exercises => infos::<exercises::Workshop>(),
-            Subject::Solutions => infos::<solutions::Workshop>(),
-            Subject::Fixture(_) => infos::<fixtures::Workshop>(),
+            Subject::Fixture(_) => "grader/src/fixtures.rs".into(),
+            _ => format!("{}/src/{}", self.crate_dir(), check.file),
         }
     }
 
@@ -108,16 +87,48 @@ impl Subject {
     }
 }
 
-fn infos<W: Task1 + Task2 + Task3 + Task4>() -> Vec<CheckInfo> {
-    pool_checks::checks::<W>()
-        .iter()
-        .map(|check| check.info)
-        .collect()
-}
-
 fn run<W: Task1 + Task2 + Task3 + Task4>(workshop: &W, id: &str) -> Option<Outcome> {
     let check = pool_checks::checks::<W>()
         .into_iter()
         .find(|check| check.info.id == id)?;
     Some((check.run)(workshop))
+}
+
+#[cfg(test)]
+mod tests {
+    use pool_checks::CATALOGUE;
+
+    #[test]
+    fn the_catalogue_and_the_check_functions_match_one_to_one() {
+        let registered = pool_checks::registered::<solutions::Workshop>();
+        for info in CATALOGUE {
+            let functions = registered.iter().filter(|(id, _)| *id == info.id).count();
+            assert_eq!(functions, 1, "{} has {functions} check functions", info.id);
+        }
+        for (id, _) in &registered {
+            let entries = CATALOGUE.iter().filter(|info| info.id == *id).count();
+            assert_eq!(
+                entries, 1,
+                "the function registered as {id} has {entries} entries"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_tasks_in_syllabus_order() {
+        let mut last_task = 0;
+        for (index, info) in CATALOGUE.iter().enumerate() {
+            assert!(
+                info.task >= last_task,
+                "{} comes after task {last_task}",
+                info.id
+            );
+            last_task = info.task;
+            assert!(
+                CATALOGUE[..index].iter().all(|other| other.id != info.id),
+                "{} twice",
+                info.id
+            );
+        }
+    }
 }

@@ -7,8 +7,8 @@
 //! every allocation site, how many bytes each allocated, and for how long they lived. The
 //! unpooled run shows one 64 KiB block per message; a pool shows a handful, alive all along.
 
-use pool_checks::task1::SyncPoolConfig;
-use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
+use pool_contract::task1::SyncPoolConfig;
+use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_checks::workloads::{Workload, READ_BUFFER};
 use pool_checks::BufferPool;
 use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};

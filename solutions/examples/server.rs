@@ -12,7 +12,7 @@
 //! `"fail"`, rejected) count climb while the server keeps serving.
 
 use anyhow::{Context, Result};
-use pool_checks::task4::{Metrics, PoolConfig, ProductionPoolApi};
+use pool_contract::task4::{Metrics, PoolConfig, ProductionPoolApi};
 use pool_checks::workloads::{Workload, READ_BUFFER};
 use solutions::{task4_config, ProductionPool};
 use std::io::{IsTerminal, Write};

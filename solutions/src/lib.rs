@@ -19,11 +19,11 @@ pub use task2_fixed_pool::FixedPool;
 pub use task2_size_class_pool::SizeClassPool;
 pub use task4_production_pool::ProductionPool;
 
-use pool_checks::task1::{SyncPoolConfig, Task1};
-use pool_checks::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
-use pool_checks::task3::{AllocationCount, Task3};
-use pool_checks::task4::{PoolConfig, Task4};
-use pool_checks::ConfigError;
+use pool_contract::task1::{SyncPoolConfig, Task1};
+use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
+use pool_contract::task3::{AllocationCount, Task3};
+use pool_contract::task4::{PoolConfig, Task4};
+use pool_contract::ConfigError;
 
 /// This crate's implementation of the workshop, as the grader sees it.
 #[derive(Debug, Clone, Copy, Default)]

@@ -45,8 +45,8 @@
 
 mod private_slot;
 
-use pool_checks::task1::{Factory, SyncPoolApi, SyncPoolConfig};
-use pool_checks::{BufferPool, PoolStats, Pooled};
+use pool_contract::task1::{Factory, SyncPoolApi, SyncPoolConfig};
+use pool_contract::{BufferPool, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 

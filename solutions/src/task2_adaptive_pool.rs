@@ -25,8 +25,8 @@
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 
-use pool_checks::task2::{AdaptiveConfig, AdaptivePoolApi};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::{Mutex, MutexGuard};
 
 /// A pool that learns how many buffers to keep and how large. See the module docs.

@@ -18,8 +18,8 @@
 //! get_return`) shows what the queue buys, above all with two threads.
 
 use crossbeam_queue::ArrayQueue;
-use pool_checks::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A pool of buffers of one size. See the module docs.

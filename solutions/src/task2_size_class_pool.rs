@@ -21,8 +21,8 @@
 
 use crate::thread_counters::ThreadCounters;
 use crossbeam_queue::ArrayQueue;
-use pool_checks::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The index of the class that serves a request of `size` bytes: the smallest class whose

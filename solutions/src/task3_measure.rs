@@ -8,7 +8,7 @@
 //!   not count), short slices of each side interleaved, each side's fastest slice per round (a
 //!   slice can be slowed down by a flushed cache, never sped up), and the median over rounds.
 
-use pool_checks::task3::AllocationCount;
+use pool_contract::task3::AllocationCount;
 use stats_alloc::{Region, INSTRUMENTED_SYSTEM};
 use std::time::Duration;
 

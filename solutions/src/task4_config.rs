@@ -1,8 +1,8 @@
 //! Task 4: loading and validating a [`PoolConfig`], from TOML, from the environment, or from
 //! code. Every source goes through [`validate`], so a rule is written once.
 
-use pool_checks::task4::{LimitPolicy, PoolConfig};
-use pool_checks::ConfigError;
+use pool_contract::task4::{LimitPolicy, PoolConfig};
+use pool_contract::ConfigError;
 use std::str::FromStr;
 
 /// The prefix of the pool's environment variables: `POOL_MAX_POOLED=64`.

@@ -19,47 +19,29 @@
 //! Bytes in use are counted by the capacity handed out and the capacity returned; a holder that
 //! grows a buffer makes the count low until it returns it.
 
+mod admission;
+mod counters;
+mod export;
+
 use crate::task4_config::validate;
-use crate::thread_counters::ThreadCounters;
+use admission::{Admitted, Limits};
+use counters::{Counter, Counters};
 use crossbeam_queue::ArrayQueue;
-use pool_checks::task4::{
-    LeakReport, LimitPolicy, Metrics, PoolConfig, PoolError, ProductionPoolApi,
-};
-use pool_checks::{BufferPool, ConfigError, PoolStats, Pooled};
+use pool_contract::task4::{LeakReport, Metrics, PoolConfig, PoolError, ProductionPoolApi};
+use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::backtrace::Backtrace;
 use std::collections::HashMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard};
 
 /// A production pool. See the module docs.
 pub struct ProductionPool {
     config: PoolConfig,
     idle: ArrayQueue<Box<Vec<u8>>>,
-    in_use: AtomicUsize,
-    bytes_in_use: AtomicUsize,
-    high_water: AtomicUsize,
-    counters: ThreadCounters,
-    /// Gets waiting at the limit; a return wakes one.
-    waiting: AtomicUsize,
-    wait_lock: Mutex<()>,
-    returned: Condvar,
+    limits: Limits,
+    counters: Counters,
     /// Where each buffer out was taken, by the address of its box (`track_leaks` only).
     leaks: Mutex<HashMap<usize, Backtrace>>,
 }
-
-/// Indexes of the counters in the pool's [`ThreadCounters`].
-const HITS: usize = 0;
-const MISSES: usize = 1;
-const RETURNS: usize = 2;
-const DROPPED_OVERSIZED: usize = 3;
-const DROPPED_FULL: usize = 4;
-const DROPPED_TRIMMED: usize = 5;
-const DEGRADED: usize = 6;
-const REJECTED: usize = 7;
-/// A gauge: capacity of the idle buffers.
-const BYTES_RETAINED: usize = 8;
 
 impl ProductionPool {
     /// A pool configured by `config`, refused with the broken rule if it is invalid.
@@ -67,14 +49,9 @@ impl ProductionPool {
         validate(&config)?;
         Ok(ProductionPool {
             idle: ArrayQueue::new(config.max_pooled),
+            limits: Limits::new(&config),
             config,
-            in_use: AtomicUsize::new(0),
-            bytes_in_use: AtomicUsize::new(0),
-            high_water: AtomicUsize::new(0),
-            counters: ThreadCounters::default(),
-            waiting: AtomicUsize::new(0),
-            wait_lock: Mutex::new(()),
-            returned: Condvar::new(),
+            counters: Counters::default(),
             leaks: Mutex::new(HashMap::new()),
         })
     }
@@ -84,110 +61,9 @@ impl ProductionPool {
         &self.config
     }
 
-    /// Reserves one buffer and `bytes` within the limits; false (and nothing reserved) at a
-    /// limit.
-    fn reserve(&self, bytes: usize) -> bool {
-        let max = self.config.max_in_use;
-        let slot = self
-            .in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            });
-        if slot.is_err() {
-            return false;
-        }
-        let max_bytes = self.config.max_bytes_in_use;
-        let room = self
-            .bytes_in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
-                (held + bytes <= max_bytes).then_some(held + bytes)
-            });
-        if room.is_err() {
-            self.release_slot();
-            return false;
-        }
-        true
-    }
-
-    /// Takes one buffer and `bytes` whatever the limits (policy `allocate`).
-    fn reserve_anyway(&self, bytes: usize) {
-        self.in_use.fetch_add(1, Ordering::AcqRel);
-        self.bytes_in_use.fetch_add(bytes, Ordering::AcqRel);
-    }
-
-    fn release_slot(&self) {
-        self.in_use.fetch_sub(1, Ordering::AcqRel);
-        if self.waiting.load(Ordering::Acquire) > 0 {
-            // Taking the lock orders this wake-up after the waiter's last check.
-            let _lock = self.lock_waiters();
-            self.returned.notify_one();
-        }
-    }
-
-    fn lock_waiters(&self) -> MutexGuard<'_, ()> {
-        self.wait_lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Reserves within the limits, applying the policy when a limit is reached.
-    fn admit(&self, bytes: usize) -> Result<(), PoolError> {
-        if self.reserve(bytes) {
-            return Ok(());
-        }
-        match self.config.on_limit {
-            LimitPolicy::Allocate => {
-                self.reserve_anyway(bytes);
-                self.counters.update(|c| c.add(DEGRADED, 1));
-                Ok(())
-            }
-            LimitPolicy::Fail => {
-                self.counters.update(|c| c.add(REJECTED, 1));
-                Err(self.limit_error(bytes))
-            }
-            LimitPolicy::Wait => self.wait_for_room(bytes),
-        }
-    }
-
-    fn limit_error(&self, bytes: usize) -> PoolError {
-        if self.in_use.load(Ordering::Acquire) >= self.config.max_in_use {
-            PoolError::LimitReached {
-                limit: "max_in_use",
-                value: self.config.max_in_use,
-            }
-        } else {
-            PoolError::LimitReached {
-                limit: "max_bytes_in_use",
-                value: self.config.max_bytes_in_use.max(bytes),
-            }
-        }
-    }
-
-    fn wait_for_room(&self, bytes: usize) -> Result<(), PoolError> {
-        let timeout = Duration::from_millis(self.config.wait_timeout_ms);
-        let started = Instant::now();
-        let mut lock = self.lock_waiters();
-        self.waiting.fetch_add(1, Ordering::AcqRel);
-        let result = loop {
-            if self.reserve(bytes) {
-                break Ok(());
-            }
-            let Some(left) = timeout
-                .checked_sub(started.elapsed())
-                .filter(|left| !left.is_zero())
-            else {
-                self.counters.update(|c| c.add(REJECTED, 1));
-                break Err(PoolError::Timeout {
-                    waited_ms: started.elapsed().as_millis() as u64,
-                });
-            };
-            lock = match self.returned.wait_timeout(lock, left) {
-                Ok((lock, _)) => lock,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-        };
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        result
+    /// The bytes a get of `capacity` reserves: at least a standard buffer.
+    fn reserved_for(&self, capacity: usize) -> usize {
+        capacity.max(self.config.buffer_size)
     }
 
     /// An idle buffer, or a new one of at least `capacity` bytes.
@@ -195,48 +71,49 @@ impl ProductionPool {
         match self.idle.pop() {
             Some(buffer) => {
                 self.counters.update(|c| {
-                    c.add(HITS, 1);
-                    c.sub(BYTES_RETAINED, buffer.capacity() as u64);
+                    c.add(Counter::Hits, 1);
+                    c.sub(Counter::BytesRetained, buffer.capacity() as u64);
                 });
                 buffer
             }
             None => {
-                self.counters.update(|c| c.add(MISSES, 1));
-                Box::new(Vec::with_capacity(capacity.max(self.config.buffer_size)))
+                self.counters.add(Counter::Misses, 1);
+                Box::new(Vec::with_capacity(self.reserved_for(capacity)))
             }
         }
     }
 
-    /// Admits a get of `capacity` bytes and hands out its buffer, shaped by `shape`.
+    /// Hands out a buffer for `capacity` bytes already admitted, shaped by `shape`.
     fn lend(
         &self,
         capacity: usize,
         shape: impl FnOnce(&Self, Box<Vec<u8>>) -> Pooled<'_, Self>,
-    ) -> Result<Pooled<'_, Self>, PoolError> {
-        let bytes = capacity.max(self.config.buffer_size);
-        self.admit(bytes)?;
+    ) -> Pooled<'_, Self> {
         let guard = shape(self, self.take(capacity));
-        // The limit reserved `bytes`; account for the capacity really handed out.
-        let handed_out = guard.capacity();
-        if handed_out > bytes {
-            self.bytes_in_use
-                .fetch_add(handed_out - bytes, Ordering::AcqRel);
-        } else {
-            self.bytes_in_use
-                .fetch_sub(bytes - handed_out, Ordering::AcqRel);
-        }
-        // A read first: the read-modify-write is needed only when the mark moves.
-        let in_use = self.in_use.load(Ordering::Acquire);
-        if in_use > self.high_water.load(Ordering::Relaxed) {
-            self.high_water.fetch_max(in_use, Ordering::AcqRel);
-        }
+        // The limit reserved the standard figure; account for the capacity really handed out.
+        self.limits
+            .handed_out(self.reserved_for(capacity), guard.capacity());
         if self.config.track_leaks {
             let buffer: &Vec<u8> = &guard;
             let address = buffer as *const Vec<u8> as usize;
             self.lock_leaks()
                 .insert(address, Backtrace::force_capture());
         }
-        Ok(guard)
+        guard
+    }
+
+    /// A get that must not fail: at a limit, whatever the policy, it is served outside the
+    /// limits and counted as degraded (never as rejected: nothing was refused).
+    fn admit_anyway(&self, capacity: usize) {
+        let bytes = self.reserved_for(capacity);
+        match self.limits.admit(bytes) {
+            Ok(Admitted::Within) => {}
+            Ok(Admitted::Outside) => self.counters.add(Counter::Degraded, 1),
+            Err(_) => {
+                self.limits.reserve_anyway(bytes);
+                self.counters.add(Counter::Degraded, 1);
+            }
+        }
     }
 
     fn lock_leaks(&self) -> MutexGuard<'_, HashMap<usize, Backtrace>> {
@@ -251,92 +128,12 @@ impl ProductionPool {
         while more(self) {
             let Some(buffer) = self.idle.pop() else { break };
             self.counters.update(|c| {
-                c.sub(BYTES_RETAINED, buffer.capacity() as u64);
-                c.add(DROPPED_TRIMMED, 1);
+                c.sub(Counter::BytesRetained, buffer.capacity() as u64);
+                c.add(Counter::DroppedTrimmed, 1);
             });
             freed += buffer.capacity();
         }
         freed
-    }
-
-    /// The metrics, in the order Prometheus lists them: (name, help, is a counter, value).
-    fn samples(metrics: &Metrics) -> [(&'static str, &'static str, bool, u64); 14] {
-        [
-            (
-                "pool_gets_total",
-                "Gets served (hits + misses).",
-                true,
-                metrics.gets,
-            ),
-            (
-                "pool_returns_total",
-                "Buffers given back.",
-                true,
-                metrics.returns,
-            ),
-            (
-                "pool_hits_total",
-                "Gets served from an idle buffer.",
-                true,
-                metrics.hits,
-            ),
-            (
-                "pool_misses_total",
-                "Gets that needed a new buffer.",
-                true,
-                metrics.misses,
-            ),
-            (
-                "pool_created_total",
-                "Buffers allocated.",
-                true,
-                metrics.created,
-            ),
-            (
-                "pool_dropped_oversized_total",
-                "Returned buffers dropped as oversized.",
-                true,
-                metrics.dropped_oversized,
-            ),
-            (
-                "pool_dropped_full_total",
-                "Returned buffers dropped because the pool was full.",
-                true,
-                metrics.dropped_full,
-            ),
-            (
-                "pool_dropped_trimmed_total",
-                "Idle buffers freed by trim or shrink_to.",
-                true,
-                metrics.dropped_trimmed,
-            ),
-            (
-                "pool_degraded_total",
-                "Gets served outside the pool's limits.",
-                true,
-                metrics.degraded,
-            ),
-            (
-                "pool_rejected_total",
-                "Gets refused at a limit.",
-                true,
-                metrics.rejected,
-            ),
-            ("pool_in_use", "Buffers held now.", false, metrics.in_use),
-            (
-                "pool_high_water_in_use",
-                "The most buffers held at once.",
-                false,
-                metrics.high_water_in_use,
-            ),
-            ("pool_pooled", "Idle buffers now.", false, metrics.pooled),
-            (
-                "pool_bytes_retained",
-                "Capacity of the idle buffers, in bytes.",
-                false,
-                metrics.bytes_retained,
-            ),
-        ]
     }
 }
 
@@ -344,23 +141,15 @@ impl BufferPool for ProductionPool {
     /// Never fails: at a limit, whatever the policy, the get is served outside the pool's
     /// limits and counted as degraded. Use `try_get` to let the policy refuse.
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+        self.admit_anyway(capacity);
         self.lend(capacity, |pool, buffer| {
             Pooled::growable(pool, buffer, capacity)
-        })
-        .unwrap_or_else(|_| {
-            self.reserve_anyway(capacity.max(self.config.buffer_size));
-            self.counters.update(|c| c.add(DEGRADED, 1));
-            Pooled::growable(self, self.take(capacity), capacity)
         })
     }
 
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+        self.admit_anyway(len);
         self.lend(len, |pool, buffer| Pooled::readable(pool, buffer, len))
-            .unwrap_or_else(|_| {
-                self.reserve_anyway(len.max(self.config.buffer_size));
-                self.counters.update(|c| c.add(DEGRADED, 1));
-                Pooled::readable(self, self.take(len), len)
-            })
     }
 
     fn put(&self, mut buffer: Box<Vec<u8>>) {
@@ -369,16 +158,11 @@ impl BufferPool for ProductionPool {
                 .remove(&(&*buffer as *const Vec<u8> as usize));
         }
         let capacity = buffer.capacity();
-        let _ = self
-            .bytes_in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
-                Some(held.saturating_sub(capacity))
-            });
-        self.release_slot();
+        self.limits.release(capacity);
         if capacity > self.config.max_buffer_size {
             self.counters.update(|c| {
-                c.add(RETURNS, 1);
-                c.add(DROPPED_OVERSIZED, 1);
+                c.add(Counter::Returns, 1);
+                c.add(Counter::DroppedOversized, 1);
             });
             return;
         }
@@ -387,17 +171,16 @@ impl BufferPool for ProductionPool {
             // its secret past the length, in memory until someone writes over it. The buffer
             // keeps the capacity as its length, so a read buffer is not zeroed again on its way
             // out.
-            let capacity = buffer.capacity();
             buffer.clear();
             buffer.resize(capacity, 0);
         }
         let kept = self.idle.push(buffer).is_ok();
         self.counters.update(|c| {
-            c.add(RETURNS, 1);
+            c.add(Counter::Returns, 1);
             if kept {
-                c.add(BYTES_RETAINED, capacity as u64);
+                c.add(Counter::BytesRetained, capacity as u64);
             } else {
-                c.add(DROPPED_FULL, 1);
+                c.add(Counter::DroppedFull, 1);
             }
         });
     }
@@ -413,62 +196,53 @@ impl BufferPool for ProductionPool {
 }
 
 impl ProductionPoolApi for ProductionPool {
+    /// Lets the policy decide at a limit: a get it refuses is counted as rejected, one it
+    /// serves outside the limits (`allocate`) as degraded.
     fn try_get(&self, capacity: usize) -> Result<Pooled<'_, Self>, PoolError> {
-        self.lend(capacity, |pool, buffer| {
+        match self.limits.admit(self.reserved_for(capacity)) {
+            Ok(Admitted::Within) => {}
+            Ok(Admitted::Outside) => self.counters.add(Counter::Degraded, 1),
+            Err(error) => {
+                self.counters.add(Counter::Rejected, 1);
+                return Err(error);
+            }
+        }
+        Ok(self.lend(capacity, |pool, buffer| {
             Pooled::growable(pool, buffer, capacity)
-        })
+        }))
     }
 
     fn metrics(&self) -> Metrics {
-        let count = |index| self.counters.sum(index);
-        let (hits, misses) = (count(HITS), count(MISSES));
+        let count = |counter| self.counters.sum(counter);
+        let (hits, misses) = (count(Counter::Hits), count(Counter::Misses));
         Metrics {
             gets: hits + misses,
-            returns: count(RETURNS),
+            returns: count(Counter::Returns),
             hits,
             misses,
             created: misses,
-            in_use: self.in_use.load(Ordering::Acquire) as u64,
-            high_water_in_use: self.high_water.load(Ordering::Acquire) as u64,
+            in_use: self.limits.in_use() as u64,
+            high_water_in_use: self.limits.high_water() as u64,
             pooled: self.idle.len() as u64,
-            bytes_retained: count(BYTES_RETAINED),
-            dropped_oversized: count(DROPPED_OVERSIZED),
-            dropped_full: count(DROPPED_FULL),
-            dropped_trimmed: count(DROPPED_TRIMMED),
-            degraded: count(DEGRADED),
-            rejected: count(REJECTED),
+            bytes_retained: count(Counter::BytesRetained),
+            dropped_oversized: count(Counter::DroppedOversized),
+            dropped_full: count(Counter::DroppedFull),
+            dropped_trimmed: count(Counter::DroppedTrimmed),
+            degraded: count(Counter::Degraded),
+            rejected: count(Counter::Rejected),
         }
     }
 
     fn prometheus(&self) -> String {
-        let metrics = self.metrics();
-        let mut out = String::new();
-        for (name, help, counter, value) in Self::samples(&metrics) {
-            let kind = if counter { "counter" } else { "gauge" };
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP pool_hit_ratio Hits over gets.\n# TYPE pool_hit_ratio gauge\npool_hit_ratio {}",
-            metrics.hit_rate()
-        );
-        out
+        export::prometheus(&self.metrics())
     }
 
     fn metrics_json(&self) -> String {
-        let metrics = self.metrics();
-        let mut json = serde_json::to_value(metrics).unwrap_or_default();
-        if let Some(object) = json.as_object_mut() {
-            object.insert("hit_rate".into(), metrics.hit_rate().into());
-        }
-        json.to_string()
+        export::json(&self.metrics())
     }
 
     fn shrink_to(&self, bytes: usize) -> usize {
-        self.free_idle(|pool| pool.counters.sum(BYTES_RETAINED) > bytes as u64)
+        self.free_idle(|pool| pool.counters.sum(Counter::BytesRetained) > bytes as u64)
     }
 
     fn trim(&self) {
@@ -486,7 +260,7 @@ impl ProductionPoolApi for ProductionPool {
             Vec::new()
         };
         LeakReport {
-            outstanding: self.in_use.load(Ordering::Acquire),
+            outstanding: self.limits.in_use(),
             sites,
         }
     }
@@ -517,6 +291,7 @@ impl Drop for ProductionPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pool_contract::task4::LimitPolicy;
 
     #[test]
     fn prometheus_lists_every_metric_with_help_and_type() {
@@ -568,7 +343,9 @@ mod tests {
         let first = pool.get(10);
         assert!(pool.try_get(10).is_err());
         let second = pool.get(10);
-        assert_eq!(pool.metrics().degraded, 1);
+        // The get was served outside the limit, not refused: only try_get's refusal counts
+        // as rejected.
+        assert_eq!((pool.metrics().degraded, pool.metrics().rejected), (1, 1));
         drop((first, second));
         assert_eq!(pool.metrics().in_use, 0);
     }

@@ -1,11 +1,9 @@
-//! Task 1, the standard pool done right: what a `SyncPool` must offer, and the checks that grade it.
+//! Task 1, the standard pool done right: what a `SyncPool` must offer.
 //!
 //! Go programmers reach for `sync.Pool` first; Rust's standard library has no twin, so the
 //! workshop builds one. Its contract is [`SyncPoolApi`] (a [`BufferPool`] that can also be warmed
 //! and collected), built from a [`SyncPoolConfig`] (Go's `New`, plus the cap on retained capacity
 //! that Go's pool lacks). An implementation of the workshop provides it through [`Task1`].
-
-pub mod checks;
 
 use crate::pool::BufferPool;
 use std::fmt;

@@ -1,8 +1,8 @@
 //! Checks every pool must pass, whatever its strategy: reset before reuse, and no buffer shared
 //! by two holders under many threads. Each task's checks call them on its own pools.
 
-use crate::check::{ensure, Failure, Outcome};
-use crate::counting::{count_buffer_allocations, ensure_counting, BufferCalls};
+use crate::check::{ensure, passed, Failure, Outcome};
+use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting, BufferCalls};
 use crate::pool::BufferPool;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -109,7 +109,7 @@ pub fn resets_buffers_before_reuse<P: BufferPool>(pool: &P) -> Outcome {
         },
         || format!("len {} and capacity {}", grown.len(), grown.capacity()),
     )?;
-    Ok("empty on get, exact length on get_read, grown when asked for more".into())
+    passed("empty on get, exact length on get_read, grown when asked for more")
 }
 
 /// Buffers the reset check dirties and returns.
@@ -224,7 +224,7 @@ pub fn never_shares_a_buffer<P: BufferPool>(
         || "every byte freed once the threads ended and the pool was dropped".into(),
         || format!("{left} bytes still allocated: the pool leaks buffers"),
     )?;
-    Ok(format!(
+    passed(format!(
         "{gets} gets by {STRESS_THREADS} threads: never shared, always empty; {}; {}",
         split.describe(),
         if left <= 0 {
@@ -321,6 +321,38 @@ impl SplitMix64 {
     pub fn below(&mut self, bound: usize) -> usize {
         (self.next_u64() % bound as u64) as usize
     }
+}
+
+/// Holding 6 buffers of `size` and returning them frees 2 of them; the 4 kept serve the next 4
+/// gets with no allocation, and a 5th get allocates. `bound` names the setting (4) in messages.
+pub fn keeps_at_most_four<P: BufferPool>(pool: &P, size: usize, bound: &str) -> Outcome {
+    let held: Vec<_> = (0..6).map(|_| pool.get(size)).collect();
+    let (_, returning) = count_allocations(|| drop(held));
+    // Bytes, not calls: the boxes the buffers travel in and the check's own list are freed too.
+    ensure(
+        (2 * size..3 * size).contains(&returning.bytes_freed),
+        || format!("6 buffers of {size} bytes returned with {bound} = 4: 2 of them freed"),
+        || format!("{} bytes freed", returning.bytes_freed),
+    )?;
+    let mut again = Vec::with_capacity(5);
+    let (_, four) = count_buffer_allocations(size, || {
+        for _ in 0..4 {
+            again.push(pool.get(size));
+        }
+    });
+    let (_, fifth) = count_buffer_allocations(size, || again.push(pool.get(size)));
+    ensure(
+        four.buffers == 0 && fifth.buffers > 0,
+        || {
+            "the 4 kept buffers to serve 4 gets with no buffer allocated, and a 5th get to \
+             allocate one"
+                .into()
+        },
+        || format!("4 gets: {}; the 5th: {}", four.describe(), fifth.describe()),
+    )?;
+    passed(format!(
+        "kept 4 of 6 buffers of {size} bytes, freed 2, reused the 4"
+    ))
 }
 
 #[cfg(test)]

@@ -1,14 +1,7 @@
-//! Task 3, pool performance analysis: the student's measurement toolkit ([`Task3`]), the
-//! strategies the success criteria measure ([`Strategy`]), and the checks that grade both.
-//!
-//! The exercise this workshop mirrors only *reports* "70-90% fewer allocations, 2-4x faster".
-//! Here each strategy is measured on the standard workloads ([`crate::workloads`]) with the
-//! method of [`crate::measure`], and must reach, on the packet server, at least 80% fewer
-//! allocator calls and at least 2x the throughput of the unpooled baseline, with live memory
-//! that stops growing.
+//! The strategies the success criteria measure, and each one's pool built from a workshop as
+//! the standard for a workload: what the criteria checks and Task 3's table both measure.
 
-pub mod checks;
-
+use crate::catalogue::Pool;
 use crate::check::Failure;
 use crate::config::ConfigError;
 use crate::pool::BufferPool;
@@ -16,32 +9,6 @@ use crate::task1::{SyncPoolConfig, Task1};
 use crate::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
 use crate::task4::{PoolConfig, Task4};
 use crate::workloads::{Workload, FRAMING_HINT, READ_BUFFER, SMALL_BUFFER};
-
-/// What the student's allocation counter reports.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AllocationCount {
-    /// Calls that obtained memory: `alloc`, `alloc_zeroed` and `realloc`.
-    pub allocations: usize,
-    /// Bytes those calls obtained (a realloc counts its growth).
-    pub bytes: usize,
-}
-
-/// The measurement toolkit a student builds in Task 3, as the checks call it.
-pub trait Task3 {
-    /// Runs `work` once and counts the allocator calls it made, with `stats_alloc`.
-    fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount;
-
-    /// How many times faster `candidate` runs than `baseline`: the median, over `rounds`
-    /// rounds, of each round's baseline time per run divided by its candidate time per run,
-    /// each side timed by the thread's CPU time as its fastest of a few short interleaved
-    /// slices (the method of [`crate::measure::ratio`]).
-    fn throughput_ratio(
-        &self,
-        baseline: &mut dyn FnMut(),
-        candidate: &mut dyn FnMut(),
-        rounds: usize,
-    ) -> f64;
-}
 
 /// A pooling strategy the success criteria measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +35,7 @@ impl Strategy {
         Strategy::Production,
     ];
 
-    /// Its name in reports; also the prefix of the ids of its checks (`sync-reuse`, ...).
+    /// Its name in reports and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Sync => "sync",
@@ -76,6 +43,17 @@ impl Strategy {
             Strategy::SizeClass => "class",
             Strategy::Adaptive => "adaptive",
             Strategy::Production => "prod",
+        }
+    }
+
+    /// The pool it measures, as the catalogue names it.
+    pub fn pool(self) -> Pool {
+        match self {
+            Strategy::Sync => Pool::Sync,
+            Strategy::Fixed => Pool::Fixed,
+            Strategy::SizeClass => Pool::SizeClass,
+            Strategy::Adaptive => Pool::Adaptive,
+            Strategy::Production => Pool::Production,
         }
     }
 

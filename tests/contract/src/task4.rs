@@ -1,5 +1,5 @@
-//! Task 4, production pool design: the pool an engineer would run in a network server, and the
-//! checks that grade it.
+//! Task 4, production pool design: the pool an engineer would run in a network server, and what
+//! it must offer.
 //!
 //! - **Configuration** ([`PoolConfig`]): built in code, or loaded from TOML or environment
 //!   variables (`POOL_MAX_POOLED=64`), with defaults that are bounded (no "0 means unlimited"),
@@ -13,8 +13,6 @@
 //!   frees pooled memory down to a target under memory pressure.
 //! - **Hygiene**: opt-in zero-on-return for sensitive data, and a [`LeakReport`] of buffers still
 //!   out (with where each was taken, when `track_leaks` is on).
-
-pub mod checks;
 
 use crate::config::ConfigError;
 use crate::pool::{BufferPool, Pooled};

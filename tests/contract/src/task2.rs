@@ -1,5 +1,5 @@
 //! Task 2, custom buffer pools: three strategies beside Task 1's `SyncPool`, what each must
-//! offer, and the checks that grade them.
+//! offer.
 //!
 //! - A **fixed-size pool** ([`FixedPoolApi`], built from a [`FixedPoolConfig`]): one buffer size,
 //!   preallocated, bounded; the pooling guide's `BufferPool`.
@@ -10,8 +10,6 @@
 //!
 //! All three are [`BufferPool`]s, so every check, workload and benchmark runs on any of them. An
 //! implementation of the workshop provides them through [`Task2`].
-
-pub mod checks;
 
 use crate::config::ConfigError;
 use crate::pool::BufferPool;

@@ -5,59 +5,37 @@
 //! the broken pool it exists to catch; the grader's own tests keep such a pool as a fixture and
 //! prove it is caught.
 
-use super::{Factory, SyncPoolApi, SyncPoolConfig, Task1};
-use crate::check::{ensure, Check, CheckInfo, Outcome};
+use crate::check::{ensure, passed, Outcome, Registration};
 use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting};
 use crate::every_pool::{self, address};
 use crate::pool::BufferPool;
+use crate::task1::{Factory, SyncPoolApi, SyncPoolConfig, Task1};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Task 1's checks, in the order a student meets them.
-pub fn checks<W: Task1>() -> Vec<Check<W>> {
+/// The checks of this module, by their ids in the catalogue.
+pub fn registered<W: Task1>() -> Vec<Registration<W>> {
     vec![
-        Check {
-            info: FACTORY,
-            run: uses_the_factory_for_new_buffers::<W>,
-        },
-        Check {
-            info: REUSE,
-            run: reuses_the_same_allocation::<W>,
-        },
-        Check {
-            info: RESET,
-            run: resets_buffers_before_reuse::<W>,
-        },
-        Check {
-            info: READ_REUSE,
-            run: reuses_read_buffers_without_rezeroing::<W>,
-        },
-        Check {
-            info: OVERSIZED,
-            run: drops_oversized_buffers::<W>,
-        },
-        Check {
-            info: WARM,
-            run: warming_makes_first_gets_allocation_free::<W>,
-        },
-        Check {
-            info: COLLECT_ONE,
-            run: idle_buffers_survive_one_collection::<W>,
-        },
-        Check {
-            info: COLLECT_TWO,
-            run: idle_buffers_are_freed_by_two_collections::<W>,
-        },
-        Check {
-            info: CROSS_THREAD,
-            run: buffers_returned_on_another_thread_come_back::<W>,
-        },
-        Check {
-            info: STRESS,
-            run: many_threads_never_share_a_buffer::<W>,
-        },
+        ("sync-factory", uses_the_factory_for_new_buffers::<W>),
+        ("sync-reuse", reuses_the_same_allocation::<W>),
+        ("sync-reset", resets_buffers_before_reuse::<W>),
+        (
+            "sync-read-reuse",
+            reuses_read_buffers_without_rezeroing::<W>,
+        ),
+        ("sync-oversized", drops_oversized_buffers::<W>),
+        ("sync-warm", warming_makes_first_gets_allocation_free::<W>),
+        ("sync-collect-one", idle_buffers_survive_one_collection::<W>),
+        (
+            "sync-collect-two",
+            idle_buffers_are_freed_by_two_collections::<W>,
+        ),
+        (
+            "sync-cross-thread",
+            buffers_returned_on_another_thread_come_back::<W>,
+        ),
+        ("sync-stress", many_threads_never_share_a_buffer::<W>),
     ]
 }
 
@@ -116,7 +94,7 @@ pub fn uses_the_factory_for_new_buffers<W: Task1>(workshop: &W) -> Outcome {
             )
         },
     )?;
-    Ok("one factory call per new buffer; the factory's buffer was handed out".into())
+    passed("one factory call per new buffer; the factory's buffer was handed out")
 }
 
 /// The second get after a return, on the same thread, is the same allocation and costs no
@@ -135,7 +113,7 @@ pub fn reuses_the_same_allocation<W: Task1>(workshop: &W) -> Outcome {
         &calls,
         "get_read(2048), return, get_read(2048)",
     )?;
-    Ok("same allocation on the second get and get_read, no buffer allocated".into())
+    passed("same allocation on the second get and get_read, no buffer allocated")
 }
 
 /// A reused buffer shows nothing of its previous holder (see
@@ -192,7 +170,7 @@ pub fn reuses_read_buffers_without_rezeroing<W: Task1>(workshop: &W) -> Outcome 
         },
         || format!("{rewritten} of 4096 bytes rewritten: the pool zeroed (or refilled) the buffer"),
     )?;
-    Ok("zeroed when new; handed out again as it was left, no re-zeroing".into())
+    passed("zeroed when new; handed out again as it was left, no re-zeroing")
 }
 
 /// A buffer that grew past the cap is freed when it comes back; one within the cap is kept.
@@ -229,7 +207,7 @@ pub fn drops_oversized_buffers<W: Task1>(workshop: &W) -> Outcome {
         &calls,
         "a buffer that grew to 60 KiB, within the 64 KiB cap, kept and handed out by the next get",
     )?;
-    Ok(format!(
+    passed(format!(
         "{big_capacity}-byte buffer freed on return; 60 KiB buffer kept"
     ))
 }
@@ -273,7 +251,7 @@ pub fn warming_makes_first_gets_allocation_free<W: Task1>(workshop: &W) -> Outco
             )
         },
     )?;
-    Ok(format!(
+    passed(format!(
         "warm(8) made 8 buffers; the next 8 gets made {}",
         split.describe()
     ))
@@ -317,7 +295,7 @@ pub fn idle_buffers_survive_one_collection<W: Task1>(workshop: &W) -> Outcome {
             },
         )?;
     }
-    Ok("reused after one cycle, and after a second cycle when used in between".into())
+    passed("reused after one cycle, and after a second cycle when used in between")
 }
 
 /// Buffers idle through two collection cycles are freed.
@@ -358,7 +336,7 @@ pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outc
             )
         },
     )?;
-    Ok(format!("{} bytes freed by two cycles", calls.bytes_freed))
+    passed(format!("{} bytes freed by two cycles", calls.bytes_freed))
 }
 
 /// A buffer returned on another thread is not lost: once that thread has ended, the pool hands it
@@ -400,7 +378,7 @@ pub fn buffers_returned_on_another_thread_come_back<W: Task1>(workshop: &W) -> O
             )
         },
     )?;
-    Ok("the buffer came back after its returning thread ended".into())
+    passed("the buffer came back after its returning thread ended")
 }
 
 /// Many threads, many rounds: no buffer is ever held by two holders at once, and returned buffers
@@ -411,146 +389,3 @@ pub fn many_threads_never_share_a_buffer<W: Task1>(workshop: &W) -> Outcome {
         8192,
     )
 }
-
-// The descriptions, kept together so that the list reads like a syllabus.
-
-const SECOND: Duration = Duration::from_secs(1);
-
-/// `sync-factory`.
-pub const FACTORY: CheckInfo = CheckInfo {
-    id: "sync-factory",
-    task: 1,
-    title: "new buffers come from the factory (Go's New)",
-    why: "the factory is where a pool's buffers get their size and shape; a pool that ignores it \
-          cannot be configured",
-    hint: "when get finds no idle buffer, call (config.factory)() and grow the result if the \
-           caller asked for more capacity",
-    catches: "a pool that allocates with Vec::with_capacity itself and never calls the factory",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-reuse`.
-pub const REUSE: CheckInfo = CheckInfo {
-    id: "sync-reuse",
-    task: 1,
-    title: "a returned buffer is reused: the same allocation, no new buffer",
-    why: "reuse is the whole point of a pool: each get that allocates is the cost pooling exists \
-          to remove",
-    hint: "put must keep the buffer (in the calling thread's cache or the shared store) and get \
-           must look there before calling the factory",
-    catches: "a pool that allocates a fresh buffer on every get and drops every returned one",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-reset`.
-pub const RESET: CheckInfo = CheckInfo {
-    id: "sync-reset",
-    task: 1,
-    title: "buffers are reset before reuse (empty on get, exact length on get_read)",
-    why: "a buffer that still holds the previous request's bytes corrupts the next message and \
-          can leak one user's data to another",
-    hint: "get must clear() the buffer (keeping its capacity) and reserve what was asked; \
-           get_read must truncate or resize it to exactly the length asked",
-    catches: "a pool that hands buffers out exactly as the previous holder left them",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-read-reuse`.
-pub const READ_REUSE: CheckInfo = CheckInfo {
-    id: "sync-read-reuse",
-    task: 1,
-    title: "read buffers are zeroed once, not on every reuse",
-    why: "zeroing a 64 KiB buffer costs about as much as allocating a fresh zeroed one: a pool \
-          that zeroes on every reuse erases its own gain",
-    hint: "keep the buffer's length when it comes back (its bytes stay initialised); get_read \
-           then truncates, or resizes with zeros only past what was initialised",
-    catches: "a pool that calls clear() on return and so re-zeroes every read buffer it hands out",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-oversized`.
-pub const OVERSIZED: CheckInfo = CheckInfo {
-    id: "sync-oversized",
-    task: 1,
-    title: "a buffer that grew past max_retained_capacity is dropped, not kept",
-    why: "one request for a huge buffer must not pin that memory in the pool forever \
-          (golang/go#23199)",
-    hint: "in put, compare the buffer's capacity (not its length) with \
-           config.max_retained_capacity and let it drop when it is larger",
-    catches: "a pool that keeps every buffer, however large it grew",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-warm`.
-pub const WARM: CheckInfo = CheckInfo {
-    id: "sync-warm",
-    task: 1,
-    title: "warm(n) makes the first n gets allocation-free",
-    why: "a warmed pool serves its first burst of traffic without allocating, so the first \
-          requests are as fast as the rest",
-    hint: "warm(n) calls the factory n times and stores every buffer where get will find it \
-           (the shared store: one thread's slot holds one buffer)",
-    catches: "a pool whose warm() does nothing, or keeps only one of the buffers it made",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-collect-one`.
-pub const COLLECT_ONE: CheckInfo = CheckInfo {
-    id: "sync-collect-one",
-    task: 1,
-    title: "an idle buffer survives one collection cycle (victim cache)",
-    why: "a collection that empties the pool at once makes every cycle a cold start: a pool in \
-          steady use would keep allocating after each one",
-    hint: "collect() moves the idle buffers to a victim list and frees the previous victims; get \
-           looks in the victim list before calling the factory",
-    catches: "a pool whose collect() frees every idle buffer at once",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-collect-two`.
-pub const COLLECT_TWO: CheckInfo = CheckInfo {
-    id: "sync-collect-two",
-    task: 1,
-    title: "buffers idle through two collection cycles are freed",
-    why: "an idle pool must give its memory back, or a traffic spike pins memory for the \
-          life of the process",
-    hint: "the second collect() must free the victims of the first, including the buffer in \
-           the calling thread's cache",
-    catches: "a pool whose collect() never frees anything",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-cross-thread`.
-pub const CROSS_THREAD: CheckInfo = CheckInfo {
-    id: "sync-cross-thread",
-    task: 1,
-    title: "a buffer returned on another thread comes back into use",
-    why: "servers hand buffers between threads; a pool that strands them in a dead thread's \
-          cache leaks memory and keeps allocating",
-    hint: "when a thread ends, its cache must give its buffers to the shared store (a \
-           thread_local! value's Drop runs at thread exit)",
-    catches: "a pool with per-thread caches only, which strands buffers when a thread ends",
-    time_limit: SECOND.saturating_mul(5),
-    exclusive: false,
-};
-
-/// `sync-stress`.
-pub const STRESS: CheckInfo = CheckInfo {
-    id: "sync-stress",
-    task: 1,
-    title: "8 threads x 2000 rounds: no buffer shared by two holders, none lost or leaked",
-    why: "a buffer handed to two holders at once corrupts both messages, silently, under load",
-    hint: "every path that moves a buffer between threads must go through a lock or an atomic \
-           hand-off; unsafe code that aliases a buffer is the usual culprit",
-    catches: "a pool that hands one allocation to two holders (an unsafe aliasing bug)",
-    time_limit: SECOND.saturating_mul(30),
-    exclusive: false,
-};

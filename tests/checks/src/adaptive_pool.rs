@@ -1,0 +1,216 @@
+//! The checks of Task 2's adaptive pool, written once for any [`Task2`] implementation: it
+//! forgets a burst, trims to its floor and not below, and allocates nothing once it has learned
+//! a steady load that no fixed cap would keep.
+
+use crate::check::{ensure, passed, Failure, Outcome, Registration};
+use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting};
+use crate::every_pool::{self, SplitMix64};
+use crate::pool::{BufferPool, Pooled};
+use crate::refusals::{built, refuses_each};
+use crate::task2::{AdaptiveConfig, AdaptivePoolApi, Task2};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// The checks of this module, by their ids in the catalogue.
+pub fn registered<W: Task2>() -> Vec<Registration<W>> {
+    vec![
+        ("adaptive-config", adaptive_refuses_bad_configs::<W>),
+        ("adaptive-burst", adaptive_forgets_a_burst::<W>),
+        ("adaptive-idle", adaptive_shrinks_to_its_floor::<W>),
+        (
+            "adaptive-steady",
+            adaptive_allocates_nothing_in_steady_state::<W>,
+        ),
+        ("adaptive-reset", adaptive_resets::<W>),
+        ("adaptive-stress", adaptive_never_shares::<W>),
+    ]
+}
+
+const ADAPTIVE: AdaptiveConfig = AdaptiveConfig {
+    floor: 2,
+    max_pooled: 32,
+    window: 100,
+    percentile: 95,
+};
+
+fn adaptive<W: Task2>(workshop: &W, config: AdaptiveConfig) -> Result<W::AdaptivePool, Failure> {
+    built(workshop.adaptive_pool(config), "adaptive pool")
+}
+
+/// Zero bounds and windows, a floor above the bound and a percentile outside 1..=100 are refused.
+pub fn adaptive_refuses_bad_configs<W: Task2>(workshop: &W) -> Outcome {
+    refuses_each(
+        |config| workshop.adaptive_pool(config),
+        vec![
+            (
+                AdaptiveConfig {
+                    max_pooled: 0,
+                    floor: 0,
+                    ..ADAPTIVE
+                },
+                "max_pooled",
+            ),
+            (
+                AdaptiveConfig {
+                    floor: 33,
+                    ..ADAPTIVE
+                },
+                "floor",
+            ),
+            (
+                AdaptiveConfig {
+                    window: 0,
+                    ..ADAPTIVE
+                },
+                "window",
+            ),
+            (
+                AdaptiveConfig {
+                    percentile: 0,
+                    ..ADAPTIVE
+                },
+                "percentile",
+            ),
+            (
+                AdaptiveConfig {
+                    percentile: 101,
+                    ..ADAPTIVE
+                },
+                "percentile",
+            ),
+        ],
+    )
+}
+
+/// Runs `gets` requests with sizes from `size`, holding 1 to `held.capacity()` buffers at once.
+/// The caller provides `held`, so that this function allocates nothing itself.
+fn serve<'pool, P: BufferPool>(
+    pool: &'pool P,
+    held: &mut Vec<Pooled<'pool, P>>,
+    random: &mut SplitMix64,
+    gets: usize,
+    size: impl Fn(&mut SplitMix64) -> usize,
+) {
+    let mut done = 0;
+    while done < gets {
+        let count = (1 + random.below(held.capacity())).min(gets - done);
+        for _ in 0..count {
+            let wanted = size(random);
+            held.push(pool.get(wanted));
+        }
+        done += count;
+        held.clear();
+    }
+}
+
+/// After a burst of huge requests and a long run of small ones, the pool holds about the small
+/// working set again, not the burst's memory.
+pub fn adaptive_forgets_a_burst<W: Task2>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = adaptive(workshop, ADAPTIVE)?;
+    let burst: Vec<_> = (0..8).map(|_| pool.get(4 * MIB)).collect();
+    drop(burst);
+    let mut random = SplitMix64(7);
+    let mut held = Vec::with_capacity(2);
+    let small = |r: &mut SplitMix64| 1024 + r.below(3 * KIB);
+    serve(&pool, &mut held, &mut random, 10 * ADAPTIVE.window, small);
+    drop(held);
+    let (_, dropping) = count_allocations(|| drop(pool));
+    let allowed = ADAPTIVE.max_pooled * 8 * KIB;
+    ensure(
+        dropping.bytes_freed <= allowed,
+        || {
+            format!(
+                "after 8 requests of 4 MiB then 1000 of 1-4 KiB, the pool to hold about the small \
+                 working set (at most {} KiB), not the burst's 32 MiB",
+                allowed / KIB
+            )
+        },
+        || {
+            format!(
+                "{} KiB still pooled (freed when the pool was dropped)",
+                dropping.bytes_freed / KIB
+            )
+        },
+    )?;
+    passed(format!(
+        "{} KiB pooled after the burst faded",
+        dropping.bytes_freed / KIB
+    ))
+}
+
+/// Two trims with no use in between shrink the pool to its floor, and not below.
+pub fn adaptive_shrinks_to_its_floor<W: Task2>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = adaptive(workshop, ADAPTIVE)?;
+    let held: Vec<_> = (0..8).map(|_| pool.get(4096)).collect();
+    drop(held);
+    let (_, busy) = count_allocations(|| pool.trim());
+    ensure(
+        busy.bytes_freed < 4096,
+        || "trim() right after 8 buffers were in use to keep all 8 (the recent peak)".into(),
+        || format!("{} bytes freed", busy.bytes_freed),
+    )?;
+    let (_, idle) = count_allocations(|| pool.trim());
+    ensure(
+        idle.bytes_freed >= 6 * 4096 && idle.bytes_freed < 7 * 4096,
+        || {
+            "a second trim() with no use since to free 6 of the 8 buffers, down to the floor of 2"
+                .into()
+        },
+        || format!("{} bytes freed", idle.bytes_freed),
+    )?;
+    let mut floor = Vec::with_capacity(2);
+    let (_, calls) = count_buffer_allocations(4096, || {
+        floor.push(pool.get(4096));
+        floor.push(pool.get(4096));
+    });
+    ensure(
+        calls.buffers == 0,
+        || "the 2 buffers of the floor to serve 2 gets with no buffer allocated".into(),
+        || calls.describe(),
+    )?;
+    passed(format!(
+        "kept 8 while busy; idle, freed {} bytes down to the floor of 2",
+        idle.bytes_freed
+    ))
+}
+
+/// Under a steady load of large buffers (100-200 KiB, more than any fixed cap would keep), the
+/// pool allocates nothing once it has learned the load.
+pub fn adaptive_allocates_nothing_in_steady_state<W: Task2>(workshop: &W) -> Outcome {
+    ensure_counting()?;
+    let pool = adaptive(workshop, ADAPTIVE)?;
+    let mut random = SplitMix64(11);
+    let size = |r: &mut SplitMix64| 100 * KIB + r.below(100 * KIB);
+    let mut held = Vec::with_capacity(3);
+    serve(&pool, &mut held, &mut random, 3 * ADAPTIVE.window, size);
+    let (_, calls) = count_buffer_allocations(100 * KIB, || {
+        serve(&pool, &mut held, &mut random, 5 * ADAPTIVE.window, size);
+    });
+    ensure(
+        calls.buffers == 0,
+        || {
+            "after 3 windows of 100-200 KiB requests, 5 more windows with no buffer allocated \
+             (blocks of 100 KiB or more)"
+                .into()
+        },
+        || calls.describe(),
+    )?;
+    passed(format!(
+        "500 steady gets of 100-200 KiB: {}",
+        calls.describe()
+    ))
+}
+
+/// The adaptive pool resets before reuse.
+pub fn adaptive_resets<W: Task2>(workshop: &W) -> Outcome {
+    every_pool::resets_buffers_before_reuse(&adaptive(workshop, ADAPTIVE)?)
+}
+
+/// The adaptive pool under many threads.
+pub fn adaptive_never_shares<W: Task2>(workshop: &W) -> Outcome {
+    let pool = adaptive(workshop, ADAPTIVE)?;
+    every_pool::never_shares_a_buffer(move || pool, 8192)
+}

@@ -1,0 +1,232 @@
+//! Task 4's graceful degradation checks: at its limits the pool allocates and counts it, fails
+//! at once, or waits up to a timeout, as configured, and never deadlocks.
+
+use super::build;
+use crate::check::{ensure, passed, Outcome};
+use crate::pool::BufferPool;
+use crate::task4::{LimitPolicy, PoolConfig, PoolError, ProductionPoolApi, Task4};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn limited(policy: LimitPolicy) -> PoolConfig {
+    PoolConfig {
+        max_in_use: 2,
+        on_limit: policy,
+        wait_timeout_ms: 200,
+        ..PoolConfig::default()
+    }
+}
+
+/// `allocate`: past the limit, gets are served and counted as degraded.
+pub fn allocate_policy_serves_and_counts<W: Task4>(workshop: &W) -> Outcome {
+    let pool = build(workshop, limited(LimitPolicy::Allocate))?;
+    let (first, second) = (pool.get(100), pool.get(100));
+    let third = pool.try_get(100);
+    let metrics = pool.metrics();
+    ensure(
+        third.as_ref().is_ok_and(|buffer| buffer.capacity() >= 100) && metrics.degraded == 1,
+        || {
+            "with max_in_use = 2 and policy allocate, a third get served and 1 degraded event"
+                .into()
+        },
+        || {
+            format!(
+                "{:?}, degraded {}",
+                third.as_ref().map(|b| b.capacity()),
+                metrics.degraded
+            )
+        },
+    )?;
+    drop((first, second, third));
+    ensure(
+        pool.metrics().in_use == 0,
+        || "in use back to 0 once all three came back".into(),
+        || format!("in use {}", pool.metrics().in_use),
+    )?;
+    passed("served past the limit and counted as degraded")
+}
+
+/// `fail`: past the limit, gets fail at once with an error, and succeed again after a return.
+pub fn fail_policy_fails_at_once<W: Task4>(workshop: &W) -> Outcome {
+    // With a 2 s wait configured (which `fail` must ignore), a pool that waits instead of failing
+    // takes 2 s; "at once" is judged as well under a second, which a busy machine's preemptions
+    // cannot reach.
+    let pool = build(
+        workshop,
+        PoolConfig {
+            wait_timeout_ms: 2_000,
+            ..limited(LimitPolicy::Fail)
+        },
+    )?;
+    let first = pool.get(100);
+    let _second = pool.get(100);
+    let started = Instant::now();
+    let third = pool.try_get(100);
+    let took = started.elapsed();
+    ensure(
+        matches!(third, Err(PoolError::LimitReached { .. })) && took < Duration::from_millis(500),
+        || {
+            "with max_in_use = 2 and policy fail, a third try_get to fail at once with LimitReached"
+                .into()
+        },
+        || format!("{:?} after {took:?}", third.as_ref().map(|b| b.capacity())),
+    )?;
+    drop(third);
+    // `get` never fails: at the limit it is served outside it, which is degraded, not rejected.
+    let served = pool.get(100);
+    let metrics = pool.metrics();
+    ensure(
+        metrics.rejected == 1 && metrics.degraded == 1,
+        || {
+            "after a refused try_get and a get served past the limit: 1 rejected (the try_get) \
+             and 1 degraded (the get), since a served get was refused by nobody"
+                .into()
+        },
+        || {
+            format!(
+                "rejected {}, degraded {}",
+                metrics.rejected, metrics.degraded
+            )
+        },
+    )?;
+    drop(served);
+    drop(first);
+    ensure(
+        pool.try_get(100).is_ok() && pool.metrics().rejected == 1,
+        || "after a return, try_get to succeed, and still 1 rejected get counted".into(),
+        || format!("rejected {}", pool.metrics().rejected),
+    )?;
+    // The byte limit on its own: room for two 4 KiB buffers, however many may be in use.
+    let pool = build(
+        workshop,
+        PoolConfig {
+            max_bytes_in_use: 2 * 4096,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        },
+    )?;
+    let (_first, _second) = (pool.get(4096), pool.get(4096));
+    let third = pool.try_get(4096);
+    ensure(
+        matches!(third, Err(PoolError::LimitReached { .. })),
+        || {
+            "with max_bytes_in_use = 8192 and policy fail, a third 4 KiB try_get to fail with \
+             LimitReached"
+                .into()
+        },
+        || format!("{:?}", third.as_ref().map(|b| b.capacity())),
+    )?;
+    passed(format!(
+        "refused in {took:?} at max_in_use and at max_bytes_in_use; a get past the limit \
+         counted as degraded only; served again after a return"
+    ))
+}
+
+/// `wait`: past the limit, a get waits for a return, or fails after the timeout.
+pub fn wait_policy_waits_then_fails_or_succeeds<W: Task4>(workshop: &W) -> Outcome {
+    let pool = build(workshop, limited(LimitPolicy::Wait))?;
+    let first = pool.get(100);
+    let second = pool.get(100);
+    let started = Instant::now();
+    let timed_out = pool.try_get(100);
+    let waited = started.elapsed();
+    ensure(
+        matches!(timed_out, Err(PoolError::Timeout { .. }))
+            && waited >= Duration::from_millis(150)
+            && waited < Duration::from_secs(2),
+        || "with nothing returned, try_get to fail with Timeout after about 200 ms".into(),
+        || {
+            format!(
+                "{:?} after {waited:?}",
+                timed_out.as_ref().map(|b| b.capacity())
+            )
+        },
+    )?;
+    drop((timed_out, first, second));
+    // A pool that waits 2 s: woken by a return after 30 ms, it serves well before then (a pool
+    // that only re-checks at its timeout would take the full 2 s).
+    let patient = build(
+        workshop,
+        PoolConfig {
+            wait_timeout_ms: 2_000,
+            ..limited(LimitPolicy::Wait)
+        },
+    )?;
+    let first = patient.get(100);
+    let second = patient.get(100);
+    let (served, waited) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(30));
+            drop(first);
+        });
+        let started = Instant::now();
+        let served = patient.try_get(100).map(|buffer| buffer.capacity());
+        (served, started.elapsed())
+    });
+    drop(second);
+    ensure(
+        served.is_ok() && waited < Duration::from_millis(1_500),
+        || {
+            "when another thread returns a buffer after 30 ms, a try_get waiting up to 2 s to be \
+            served then (well before its 2 s are up)"
+                .into()
+        },
+        || format!("{served:?} after {waited:?}"),
+    )?;
+    passed(format!(
+        "timed out after the limit; served {waited:?} after a return"
+    ))
+}
+
+/// Many threads at a small limit with the `wait` policy: no deadlock, nothing lost.
+pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
+    let config = PoolConfig {
+        max_in_use: 4,
+        on_limit: LimitPolicy::Wait,
+        wait_timeout_ms: 2_000,
+        ..PoolConfig::default()
+    };
+    let pool = build(workshop, config)?;
+    let served = AtomicUsize::new(0);
+    let refused = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..500 {
+                    match pool.try_get(256) {
+                        Ok(buffer) => {
+                            served.fetch_add(1, Ordering::Relaxed);
+                            std::thread::yield_now();
+                            drop(buffer);
+                        }
+                        Err(_) => {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let metrics = pool.metrics();
+    let served = served.into_inner();
+    ensure(
+        served == 4000 && metrics.in_use == 0 && metrics.high_water_in_use <= 4,
+        || {
+            "8 threads x 500 gets at max_in_use = 4 (wait 2 s): all 4000 served, in use 0 after, \
+            never more than 4 at once"
+                .into()
+        },
+        || {
+            format!(
+                "{served} served, {} refused, in use {}, high water {}",
+                refused.into_inner(),
+                metrics.in_use,
+                metrics.high_water_in_use
+            )
+        },
+    )?;
+    passed(format!(
+        "4000 gets through a limit of 4, high water {}",
+        metrics.high_water_in_use
+    ))
+}
