@@ -68,12 +68,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             }
             "--task" => {
                 let task = value(&mut args, "--task")?;
+                let last = pool_checks::TASKS.len();
                 let number: u8 = task
                     .parse()
                     .ok()
-                    .filter(|n| (1..=4).contains(n))
+                    .filter(|n| pool_checks::TASKS.iter().any(|t| t.number == *n))
                     .with_context(|| {
-                        format!("--task takes a task number from 1 to 4, not `{task}`")
+                        format!("--task takes a task number from 1 to {last}, not `{task}`")
                     })?;
                 selection.task = Some(number);
             }

@@ -4,13 +4,9 @@
 use crate::fixtures::{self, Flaw};
 use anyhow::{bail, Result};
 use pool_checks::strategy::{analyse, Figures, Strategy};
-use pool_checks::task1::Task1;
-use pool_checks::task2::Task2;
-use pool_checks::task3::Task3;
-use pool_checks::task4::Task4;
 use pool_checks::workloads::Workload;
 use pool_checks::Failure;
-use pool_checks::{CheckInfo, Outcome};
+use pool_checks::{CheckInfo, Outcome, Workshop};
 
 /// An implementation of the workshop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +83,7 @@ impl Subject {
     }
 }
 
-fn run<W: Task1 + Task2 + Task3 + Task4>(workshop: &W, id: &str) -> Option<Outcome> {
+fn run<W: Workshop>(workshop: &W, id: &str) -> Option<Outcome> {
     let check = pool_checks::checks::<W>()
         .into_iter()
         .find(|check| check.info.id == id)?;

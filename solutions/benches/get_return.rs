@@ -9,10 +9,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use lockfree_object_pool::LinearObjectPool;
 use pool_checks::measure::time_on_threads;
+use pool_checks::BufferPool;
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
-use pool_checks::BufferPool;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 use std::time::Duration;

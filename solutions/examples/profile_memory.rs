@@ -7,10 +7,10 @@
 //! every allocation site, how many bytes each allocated, and for how long they lived. The
 //! unpooled run shows one 64 KiB block per message; a pool shows a handful, alive all along.
 
-use pool_contract::task1::SyncPoolConfig;
-use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_checks::workloads::{Workload, READ_BUFFER};
 use pool_checks::BufferPool;
+use pool_contract::task1::SyncPoolConfig;
+use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};
 use std::time::Instant;
 

@@ -12,8 +12,8 @@
 //! `"fail"`, rejected) count climb while the server keeps serving.
 
 use anyhow::{Context, Result};
-use pool_contract::task4::{Metrics, PoolConfig, ProductionPoolApi};
 use pool_checks::workloads::{Workload, READ_BUFFER};
+use pool_contract::task4::{Metrics, PoolConfig, ProductionPoolApi};
 use solutions::{task4_config, ProductionPool};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,9 +3,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use lockfree_object_pool::LinearObjectPool;
+use pool_checks::workloads::{Workload, READ_BUFFER, SMALL_BUFFER};
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
-use pool_checks::workloads::{Workload, READ_BUFFER, SMALL_BUFFER};
 use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 

@@ -36,16 +36,12 @@ pub mod workloads;
 pub use catalogue::{CheckInfo, Pool, Role, TaskInfo, CATALOGUE, TASKS};
 pub use check::{Check, CriteriaFigures, Evidence, Failure, Outcome};
 pub use pool_contract::{config, pool, task1, task2, task3, task4};
-pub use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
+pub use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled, Workshop};
 
 use check::{unregistered, Registration};
-use task1::Task1;
-use task2::Task2;
-use task3::Task3;
-use task4::Task4;
 
 /// Every check function, under its catalogue id, from every pool's module.
-pub fn registered<W: Task1 + Task2 + Task3 + Task4>() -> Vec<Registration<W>> {
+pub fn registered<W: Workshop>() -> Vec<Registration<W>> {
     let mut all = sync_pool::registered::<W>();
     all.extend(fixed_pool::registered::<W>());
     all.extend(size_class_pool::registered::<W>());
@@ -57,7 +53,7 @@ pub fn registered<W: Task1 + Task2 + Task3 + Task4>() -> Vec<Registration<W>> {
 }
 
 /// Every check of every task an implementation `W` provides, in catalogue (syllabus) order.
-pub fn checks<W: Task1 + Task2 + Task3 + Task4>() -> Vec<Check<W>> {
+pub fn checks<W: Workshop>() -> Vec<Check<W>> {
     let registered = registered::<W>();
     CATALOGUE
         .iter()

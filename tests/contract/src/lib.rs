@@ -20,3 +20,14 @@ pub mod task4;
 
 pub use config::ConfigError;
 pub use pool::{BufferPool, PoolStats, Pooled};
+
+use task1::Task1;
+use task2::Task2;
+use task3::Task3;
+use task4::Task4;
+
+/// A whole implementation of the workshop: every task's trait. The grader and the checks ask
+/// for this one bound, so that a new task adds its trait here and nowhere else.
+pub trait Workshop: Task1 + Task2 + Task3 + Task4 {}
+
+impl<W: Task1 + Task2 + Task3 + Task4> Workshop for W {}
