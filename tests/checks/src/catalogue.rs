@@ -106,6 +106,15 @@ const SECONDS_10: Duration = Duration::from_secs(10);
 const SECONDS_30: Duration = Duration::from_secs(30);
 const SECONDS_60: Duration = Duration::from_secs(60);
 
+/// Why the criteria checks matter (the same for every strategy).
+const CRITERIA_WHY: &str = "the exercise's success criteria: a pool earns its complexity only \
+    if it removes most allocations and at least doubles throughput where buffers are expensive \
+    (64 KiB zeroed read buffers), without its memory creeping up";
+/// What to look at when a criteria check fails.
+const CRITERIA_HINT: &str = "get_read must hand a reused buffer back without zeroing it again \
+    (keep its length on return, resize on get), and put must keep 64 KiB buffers; the check's \
+    message says which criterion failed";
+
 /// Every check, in the order a student meets them.
 pub const CATALOGUE: &[CheckInfo] = &[
     // Task 1.
@@ -632,14 +641,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
         role: Role::Criteria,
         title: "SyncPool on the packet server: >=80% fewer allocations, >=2x throughput, stable \
             memory",
-        why:
-            "the exercise's success criteria: a pool earns its complexity only if it removes most \
-            allocations and at least doubles throughput where buffers are expensive (64 KiB zeroed \
-            read buffers), without its memory creeping up",
-        hint:
-            "get_read must hand a reused buffer back without zeroing it again (keep its length on \
-            return, resize on get), and put must keep 64 KiB buffers; the check's message says \
-            which criterion failed",
+        why: CRITERIA_WHY,
+        hint: CRITERIA_HINT,
         fixture: "zeroes-on-return",
         time_limit: SECONDS_60,
         timed: true,
@@ -652,14 +655,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
         role: Role::Criteria,
         title: "FixedPool on the packet server: >=80% fewer allocations, >=2x throughput, stable \
             memory",
-        why:
-            "the exercise's success criteria: a pool earns its complexity only if it removes most \
-            allocations and at least doubles throughput where buffers are expensive (64 KiB zeroed \
-            read buffers), without its memory creeping up",
-        hint:
-            "get_read must hand a reused buffer back without zeroing it again (keep its length on \
-            return, resize on get), and put must keep 64 KiB buffers; the check's message says \
-            which criterion failed",
+        why: CRITERIA_WHY,
+        hint: CRITERIA_HINT,
         fixture: "zeroes-on-return",
         time_limit: SECONDS_60,
         timed: true,
@@ -673,14 +670,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
         title:
             "SizeClassPool on the packet server: >=80% fewer allocations, >=2x throughput, stable \
             memory",
-        why:
-            "the exercise's success criteria: a pool earns its complexity only if it removes most \
-            allocations and at least doubles throughput where buffers are expensive (64 KiB zeroed \
-            read buffers), without its memory creeping up",
-        hint:
-            "get_read must hand a reused buffer back without zeroing it again (keep its length on \
-            return, resize on get), and put must keep 64 KiB buffers; the check's message says \
-            which criterion failed",
+        why: CRITERIA_WHY,
+        hint: CRITERIA_HINT,
         fixture: "zeroes-on-return",
         time_limit: SECONDS_60,
         timed: true,
@@ -694,14 +685,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
         title:
             "AdaptivePool on the packet server: >=80% fewer allocations, >=2x throughput, stable \
             memory",
-        why:
-            "the exercise's success criteria: a pool earns its complexity only if it removes most \
-            allocations and at least doubles throughput where buffers are expensive (64 KiB zeroed \
-            read buffers), without its memory creeping up",
-        hint:
-            "get_read must hand a reused buffer back without zeroing it again (keep its length on \
-            return, resize on get), and put must keep 64 KiB buffers; the check's message says \
-            which criterion failed",
+        why: CRITERIA_WHY,
+        hint: CRITERIA_HINT,
         fixture: "never-reuses",
         time_limit: SECONDS_60,
         timed: true,
@@ -714,14 +699,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
         role: Role::Criteria,
         title: "ProductionPool on the packet server: >=80% fewer allocations, >=2x throughput, \
             stable memory",
-        why:
-            "the exercise's success criteria: a pool earns its complexity only if it removes most \
-            allocations and at least doubles throughput where buffers are expensive (64 KiB zeroed \
-            read buffers), without its memory creeping up",
-        hint:
-            "get_read must hand a reused buffer back without zeroing it again (keep its length on \
-            return, resize on get), and put must keep 64 KiB buffers; the check's message says \
-            which criterion failed",
+        why: CRITERIA_WHY,
+        hint: CRITERIA_HINT,
         fixture: "never-reuses",
         time_limit: SECONDS_60,
         timed: true,
