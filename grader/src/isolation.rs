@@ -17,15 +17,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Runs `checks` of `subject`, each isolated; results in the order given. Ordinary checks run
-/// `jobs` at a time; then the exclusive ones (they measure time) run one by one, alone.
+/// `jobs` at a time; then the timed ones (they measure time) run one by one, alone.
 pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
-    let (exclusive, shared): (Vec<usize>, Vec<usize>) =
+    let (timed, shared): (Vec<usize>, Vec<usize>) =
         (0..checks.len()).partition(|&index| checks[index].timed);
     let mut results: Vec<Option<CheckResult>> = (0..checks.len()).map(|_| None).collect();
-    for (indices, jobs, timed) in [(shared, jobs, false), (exclusive, 1, true)] {
+    for (indices, jobs, alone) in [(shared, jobs, false), (timed, 1, true)] {
         let batch: Vec<CheckInfo> = indices.iter().map(|&index| checks[index]).collect();
-        // The exclusive checks time things: no other grader on the machine times meanwhile.
-        let _timing = (timed && !batch.is_empty()).then(crate::timing_lock::acquire);
+        // The timed checks: no other grader on the machine times meanwhile.
+        let _timing = (alone && !batch.is_empty()).then(crate::timing_lock::acquire);
         for (index, result) in indices.into_iter().zip(run_batch(subject, &batch, jobs)?) {
             results[index] = Some(result);
         }
@@ -73,7 +73,7 @@ pub fn run_isolated(subject: Subject, info: CheckInfo) -> Result<CheckResult> {
 pub struct ChildRun {
     /// How it ended.
     pub end: End,
-    /// Its standard output (the tagged report lines are there).
+    /// Its standard output (the message lines are there).
     pub stdout: String,
     /// Its standard error (the default panic message, "overflowed its stack", ...).
     pub stderr: String,
@@ -81,8 +81,8 @@ pub struct ChildRun {
     pub elapsed: Duration,
     /// Its time limit.
     pub limit: Duration,
-    /// The secret its tagged lines carry: handed over on its standard input, so that a pool
-    /// printing a tagged line of its own cannot fake a verdict.
+    /// The secret its message lines carry: handed over on its standard input, so that a pool
+    /// printing a message line of its own cannot fake a verdict.
     nonce: String,
 }
 
@@ -238,7 +238,7 @@ fn wait_with_limit(child: &mut Child, limit: Duration) -> std::io::Result<End> {
     }
 }
 
-/// At most this much of each pipe is kept: enough for our tagged lines and a panic message.
+/// At most this much of each pipe is kept: enough for the message lines and a panic message.
 const CAPTURE_LIMIT: usize = 1 << 20;
 
 fn capture(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
