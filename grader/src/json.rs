@@ -8,8 +8,9 @@ use crate::subject::Subject;
 use crate::table::Row;
 use serde::Serialize;
 
-/// Bumped whenever a field changes meaning or disappears.
-const REPORT_VERSION: u32 = 1;
+/// Bumped whenever a field changes meaning or disappears. 2: the ratios and peaks of
+/// `analysis` are objects with named fields, not arrays.
+const REPORT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Report<'a> {

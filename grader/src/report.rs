@@ -71,7 +71,44 @@ pub fn render(run: &GradingRun, style: Style) -> String {
         let _ = writeln!(out);
         out.push_str(&render_criteria(criteria));
     }
+    let _ = writeln!(out);
+    out.push_str(&render_progress_bars(&run.tasks, &run.results));
     out
+}
+
+/// How many cells a progress bar has.
+const BAR_WIDTH: usize = 20;
+
+/// One bar per selected task: the share of its checks that pass, and the counts.
+pub fn render_progress_bars(tasks: &[u8], results: &[CheckResult]) -> String {
+    let mut out = String::from("Progress\n");
+    for task in TASKS.iter().filter(|task| tasks.contains(&task.number)) {
+        let own: Vec<&CheckResult> = results
+            .iter()
+            .filter(|result| result.info.task == task.number)
+            .collect();
+        let passed = own.iter().filter(|result| result.status.passed()).count();
+        let _ = writeln!(
+            out,
+            "  Task {} [{}] {passed:>2}/{:<2} {}",
+            task.number,
+            bar(passed, own.len()),
+            own.len(),
+            task.title
+        );
+    }
+    out
+}
+
+/// `passed` of `total` as [`BAR_WIDTH`] cells of `#` and `-`; a started task shows at least one
+/// `#`, and only a finished one is full.
+fn bar(passed: usize, total: usize) -> String {
+    let filled = match (passed, total) {
+        (_, 0) | (0, _) => 0,
+        (p, t) if p == t => BAR_WIDTH,
+        (p, t) => (p * BAR_WIDTH / t).clamp(1, BAR_WIDTH - 1),
+    };
+    format!("{}{}", "#".repeat(filled), "-".repeat(BAR_WIDTH - filled))
 }
 
 /// The checks' part of the report. `tasks` are the task numbers that were selected.
@@ -306,11 +343,11 @@ fn render_row(row: &Row) -> String {
             figures.pooled_allocations, figures.unpooled_allocations
         ),
         figures.reduction * 100.0,
-        figures.one_thread[0],
-        figures.two_threads[0],
+        figures.one_thread.median,
+        figures.two_threads.median,
         format!(
             "{} vs {}{}",
-            figures.peak_live[1].max(0) / 1024,
+            figures.peak_live.second_half.max(0) / 1024,
             figures.unpooled_peak.max(0) / 1024,
             if figures.stable { "" } else { " (grows)" }
         ),
@@ -333,4 +370,19 @@ pub fn render_criteria(criteria: &[Criterion]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar;
+
+    #[test]
+    fn a_bar_is_full_only_when_done_and_shows_any_start() {
+        assert_eq!(bar(0, 10), "-".repeat(20));
+        assert_eq!(bar(1, 54), format!("#{}", "-".repeat(19)));
+        assert_eq!(bar(5, 10), format!("{}{}", "#".repeat(10), "-".repeat(10)));
+        assert_eq!(bar(53, 54), format!("{}-", "#".repeat(19)));
+        assert_eq!(bar(7, 7), "#".repeat(20));
+        assert_eq!(bar(0, 0), "-".repeat(20));
+    }
 }

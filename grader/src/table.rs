@@ -94,12 +94,12 @@ pub struct MeasuredFigures {
     pub unpooled_allocations: f64,
     /// 1 - pooled / unpooled.
     pub reduction: f64,
-    /// Throughput ratio, one thread: median, lowest and highest round.
-    pub one_thread: [f64; 3],
-    /// Throughput ratio, two threads on one pool: median, lowest and highest round.
-    pub two_threads: [f64; 3],
-    /// Peak live bytes while a buffer was held, first and second half of a long run.
-    pub peak_live: [i64; 2],
+    /// Throughput ratio over the unpooled baseline, one thread.
+    pub one_thread: RatioFigures,
+    /// Throughput ratio over the unpooled baseline, two threads on one pool.
+    pub two_threads: RatioFigures,
+    /// Peak live bytes while a buffer was held, in the first and second half of a long run.
+    pub peak_live: PeakLive,
     /// Live bytes after the run: what the pool retains.
     pub retained: i64,
     /// The unpooled baseline's peak live bytes.
@@ -108,19 +108,44 @@ pub struct MeasuredFigures {
     pub stable: bool,
 }
 
+/// A throughput ratio measured over rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatioFigures {
+    /// The median round: the figure the table shows.
+    pub median: f64,
+    /// The lowest round.
+    pub lowest: f64,
+    /// The highest round.
+    pub highest: f64,
+}
+
+/// Peak live bytes over the two halves of a long run: memory that stops growing has a second
+/// half no higher than the first.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PeakLive {
+    /// The first half's peak.
+    pub first_half: i64,
+    /// The second half's peak.
+    pub second_half: i64,
+}
+
 impl From<pool_checks::strategy::Figures> for MeasuredFigures {
     fn from(figures: pool_checks::strategy::Figures) -> Self {
-        let ratio = |r: &pool_checks::measure::Ratio| [r.median, r.lowest, r.highest];
+        let ratio = |r: &pool_checks::measure::Ratio| RatioFigures {
+            median: r.median,
+            lowest: r.lowest,
+            highest: r.highest,
+        };
         MeasuredFigures {
             pooled_allocations: figures.allocations.pooled,
             unpooled_allocations: figures.allocations.unpooled,
             reduction: figures.allocations.reduction(),
             one_thread: ratio(&figures.one_thread),
             two_threads: ratio(&figures.two_threads),
-            peak_live: [
-                figures.memory.first_half_peak,
-                figures.memory.second_half_peak,
-            ],
+            peak_live: PeakLive {
+                first_half: figures.memory.first_half_peak,
+                second_half: figures.memory.second_half_peak,
+            },
             retained: figures.memory.retained,
             unpooled_peak: figures.unpooled_peak,
             stable: figures.memory.is_stable(),
