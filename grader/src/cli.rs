@@ -21,6 +21,8 @@ pub enum Command {
         /// What to do.
         request: Request,
     },
+    /// Put a task's files back as shipped.
+    Reset(crate::reset::ResetRequest),
     /// Print the usage.
     Help,
     /// Name the grader's broken test pools.
@@ -58,6 +60,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
+            "reset" => return crate::reset::parse(&mut args).map(Command::Reset),
             "--solutions" => selection.subject = Subject::Solutions,
             "--fixture" => {
                 let name = value(&mut args, "--fixture")?;
@@ -112,6 +115,7 @@ fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String> 
 pub const USAGE: &str = "\
 Usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- hint CHECK-ID
+       cargo run -p grader -- reset TASK | --all
 
 Grades the workshop's pools: every check runs in a process of its own, with a time limit.
 
@@ -127,6 +131,8 @@ Options:
   -h, --help       this text
 
   hint ID          explain one check: what it proves, why it matters, what to look at
+  reset N          put task N's files back as shipped (after asking; your versions are kept
+                   in exercises/.backup/); `reset --all` for every task, `--yes` not to ask
 
 The exit status is 0 only when every selected check passed.
 Colour is used on a terminal, unless NO_COLOR is set.";

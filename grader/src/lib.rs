@@ -13,6 +13,7 @@
 //!   the machine at a time).
 //! - [`table`] and [`checklist`]: Task 3's table and the exercise's checklist; [`tradeoffs`].
 //! - [`subject`]: whose pools; [`fixtures`]: the grader's broken pools, in one table.
+//! - [`reset`]: putting a task's files back as shipped.
 
 pub mod checklist;
 pub mod child;
@@ -23,6 +24,7 @@ pub mod isolation;
 pub mod json;
 pub mod protocol;
 pub mod report;
+pub mod reset;
 pub mod run;
 pub mod status;
 pub mod subject;
@@ -39,6 +41,11 @@ use std::process::ExitCode;
 pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
     match cli::parse(args)? {
         Command::Child { subject, request } => Ok(child::serve(subject, request)),
+        Command::Reset(request) => {
+            let stdin = std::io::stdin();
+            reset::reset(&request, &mut stdin.lock(), &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(ExitCode::SUCCESS)
