@@ -21,6 +21,15 @@ pub enum Command {
         /// What to do.
         request: Request,
     },
+    /// Read many students' JSON reports into one table.
+    Class {
+        /// Report files, or folders holding them.
+        paths: Vec<std::path::PathBuf>,
+        /// Also write the table as CSV here.
+        csv: Option<std::path::PathBuf>,
+        /// Also write a self-contained HTML page here.
+        html: Option<std::path::PathBuf>,
+    },
     /// Put a task's files back as shipped.
     Reset(crate::reset::ResetRequest),
     /// Print the usage.
@@ -61,6 +70,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
         match arg.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
             "reset" => return crate::reset::parse(&mut args).map(Command::Reset),
+            "class" => return parse_class(&mut args),
             "--solutions" => selection.subject = Subject::Solutions,
             "--fixture" => {
                 let name = value(&mut args, "--fixture")?;
@@ -106,6 +116,23 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     })
 }
 
+/// `class PATH... [--csv FILE] [--html FILE]`.
+fn parse_class(args: &mut impl Iterator<Item = String>) -> Result<Command> {
+    let (mut paths, mut csv, mut html) = (Vec::new(), None, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--csv" => csv = Some(value(args, "--csv")?.into()),
+            "--html" => html = Some(value(args, "--html")?.into()),
+            flag if flag.starts_with("--") => bail!("unknown argument `{flag}` for class"),
+            path => paths.push(path.into()),
+        }
+    }
+    if paths.is_empty() {
+        bail!("class needs the students' JSON reports: files, or folders holding them");
+    }
+    Ok(Command::Class { paths, csv, html })
+}
+
 fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String> {
     args.next()
         .with_context(|| format!("`{flag}` needs a value\n\n{USAGE}"))
@@ -116,6 +143,7 @@ pub const USAGE: &str = "\
 Usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- hint CHECK-ID
        cargo run -p grader -- reset TASK | --all
+       cargo run -p grader -- class REPORTS... [--csv FILE] [--html FILE]
 
 Grades the workshop's pools: every check runs in a process of its own, with a time limit.
 
@@ -131,6 +159,8 @@ Options:
   -h, --help       this text
 
   hint ID          explain one check: what it proves, why it matters, what to look at
+  class PATHS      read many students' --json reports (files or folders) into one table;
+                   --csv FILE and --html FILE write it as CSV and as a self-contained page
   reset N          put task N's files back as shipped (after asking; your versions are kept
                    in exercises/.backup/); `reset --all` for every task, `--yes` not to ask
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// Bumped whenever a field changes meaning or disappears. 2: the ratios and peaks of
 /// `analysis` are objects with named fields, not arrays.
-const REPORT_VERSION: u32 = 2;
+pub const REPORT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Report<'a> {

@@ -13,10 +13,13 @@
 //!   the machine at a time).
 //! - [`table`] and [`checklist`]: Task 3's table and the exercise's checklist; [`tradeoffs`].
 //! - [`subject`]: whose pools; [`fixtures`]: the grader's broken pools, in one table.
-//! - [`reset`]: putting a task's files back as shipped.
+//! - [`reset`]: putting a task's files back as shipped; [`class`] and [`class_html`]: many
+//!   students' reports in one table.
 
 pub mod checklist;
 pub mod child;
+pub mod class;
+pub mod class_html;
 pub mod cli;
 pub mod fixtures;
 pub mod idle;
@@ -41,6 +44,17 @@ use std::process::ExitCode;
 pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
     match cli::parse(args)? {
         Command::Child { subject, request } => Ok(child::serve(subject, request)),
+        Command::Class { paths, csv, html } => {
+            let class = class::read(&class::report_files(&paths)?);
+            print!("{}", class::render_text(&class));
+            if let Some(path) = csv {
+                class::write_file(&path, &class::render_csv(&class))?;
+            }
+            if let Some(path) = html {
+                class::write_file(&path, &class_html::render(&class))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reset(request) => {
             let stdin = std::io::stdin();
             reset::reset(&request, &mut stdin.lock(), &mut std::io::stdout())?;

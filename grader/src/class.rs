@@ -1,0 +1,302 @@
+//! `class`: many students' JSON reports (`--json`) read into one table, for an instructor:
+//! checks passed per task, the packet-server ratios beside the reference's, and a flag on any
+//! report from another report version or whose totals disagree with its own checks. Rendered
+//! for the terminal and as CSV here, as a self-contained HTML page in [`crate::class_html`].
+
+use anyhow::{bail, Context, Result};
+use pool_checks::strategy::Strategy;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The report version this grader writes (and reads without a flag).
+pub const REPORT_VERSION: u64 = crate::json::REPORT_VERSION as u64;
+
+/// One student's report, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassRow {
+    /// The report's file name, without `.json`.
+    pub name: String,
+    /// Whose pools it graded (`exercises`, `solutions`, `fixture NAME`).
+    pub subject: String,
+    /// Checks passed and checks run, counted from the report's own checks.
+    pub passed: usize,
+    /// Checks run.
+    pub total: usize,
+    /// Per task in the report: (task, passed, checks).
+    pub tasks: Vec<(u8, usize, usize)>,
+    /// The packet server's one-thread ratio per strategy (`None`: not measured).
+    pub ratios: Vec<(&'static str, Option<f64>)>,
+    /// What is wrong with the report itself.
+    pub flags: Vec<String>,
+}
+
+/// Every report read, and the reference's ratios to compare with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassReport {
+    /// One row per report, in the order of the paths given (a folder's files by name).
+    pub rows: Vec<ClassRow>,
+    /// The reference's packet-server ratios: from a report of the solutions among the inputs,
+    /// else from a report made with `--compare`.
+    pub reference: Option<Vec<(&'static str, Option<f64>)>>,
+}
+
+/// The JSON files at `paths`: files as given, folders' `*.json` files in name order.
+pub fn report_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("Failed to read the folder {}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            bail!("{} does not exist", path.display());
+        }
+    }
+    if files.is_empty() {
+        bail!("no JSON reports found: give files, or folders holding them");
+    }
+    Ok(files)
+}
+
+/// Reads every report in `files`.
+pub fn read(files: &[PathBuf]) -> ClassReport {
+    let mut rows = Vec::new();
+    let mut reference = None;
+    let mut compared = None;
+    for file in files {
+        let name = file
+            .file_stem()
+            .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
+        let parsed = std::fs::read_to_string(file)
+            .map_err(|error| error.to_string())
+            .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
+        let report = match parsed {
+            Ok(report) if report.get("tasks").is_some() => report,
+            Ok(_) => {
+                rows.push(unreadable(name, "not a grader report (no tasks)".into()));
+                continue;
+            }
+            Err(error) => {
+                rows.push(unreadable(name, format!("not a grader report: {error}")));
+                continue;
+            }
+        };
+        let row = row_of(name, &report);
+        if row.subject == "solutions" && reference.is_none() {
+            reference = Some(row.ratios.clone());
+        }
+        if compared.is_none() {
+            compared = report.get("reference_analysis").map(ratios_of);
+        }
+        rows.push(row);
+    }
+    ClassReport {
+        rows,
+        reference: reference.or(compared),
+    }
+}
+
+fn unreadable(name: String, why: String) -> ClassRow {
+    ClassRow {
+        name,
+        subject: String::new(),
+        passed: 0,
+        total: 0,
+        tasks: Vec::new(),
+        ratios: Strategy::ALL.iter().map(|s| (s.name(), None)).collect(),
+        flags: vec![why],
+    }
+}
+
+fn row_of(name: String, report: &Value) -> ClassRow {
+    let mut flags = Vec::new();
+    let version = report["report_version"].as_u64();
+    if version != Some(REPORT_VERSION) {
+        flags.push(format!(
+            "report version {}, this grader writes {REPORT_VERSION}: figures may not compare",
+            version.map_or_else(|| "missing".to_string(), |v| v.to_string())
+        ));
+    }
+    let mut tasks = Vec::new();
+    for task in report["tasks"].as_array().into_iter().flatten() {
+        let checks = task["checks"].as_array().map_or(&[][..], Vec::as_slice);
+        let passed = checks.iter().filter(|c| c["status"] == "passed").count();
+        let number = task["task"].as_u64().and_then(|n| u8::try_from(n).ok());
+        tasks.push((number.unwrap_or(0), passed, checks.len()));
+    }
+    let passed: usize = tasks.iter().map(|(_, passed, _)| passed).sum();
+    let total: usize = tasks.iter().map(|(_, _, total)| total).sum();
+    let claimed = (
+        report["passed"].as_u64(),
+        report["total"].as_u64(),
+        report["all_passed"].as_bool(),
+    );
+    if claimed
+        != (
+            Some(passed as u64),
+            Some(total as u64),
+            Some(passed == total),
+        )
+    {
+        flags.push(format!(
+            "tampered totals: it says {}/{} passed, its checks say {passed}/{total}",
+            claimed.0.map_or_else(|| "?".into(), |n| n.to_string()),
+            claimed.1.map_or_else(|| "?".into(), |n| n.to_string()),
+        ));
+    }
+    ClassRow {
+        name,
+        subject: report["subject"].as_str().unwrap_or("?").to_string(),
+        passed,
+        total,
+        tasks,
+        ratios: report
+            .get("analysis")
+            .map_or_else(|| ratios_of(&Value::Null), ratios_of),
+        flags,
+    }
+}
+
+/// The packet server's one-thread median ratio per strategy, from an `analysis` array
+/// (version 2: `{median, ...}`; version 1: `[median, lowest, highest]`).
+fn ratios_of(analysis: &Value) -> Vec<(&'static str, Option<f64>)> {
+    Strategy::ALL
+        .iter()
+        .map(|strategy| {
+            let row = analysis.as_array().into_iter().flatten().find(|row| {
+                row["strategy"] == strategy.name() && row["workload"] == "packet-server"
+            });
+            let one_thread = row.map(|row| &row["figures"]["one_thread"]);
+            let median = one_thread.and_then(|r| r["median"].as_f64().or_else(|| r[0].as_f64()));
+            (strategy.name(), median)
+        })
+        .collect()
+}
+
+/// The table for the terminal.
+pub fn render_text(class: &ClassReport) -> String {
+    use std::fmt::Write;
+    let mut out = format!("Class report: {} report(s)\n", class.rows.len());
+    let mut header = format!("  {:<16} {:<22} {:>7}", "report", "subject", "passed");
+    for task in pool_checks::TASKS {
+        let _ = write!(header, " {:>7}", format!("task {}", task.number));
+    }
+    for strategy in Strategy::ALL {
+        let _ = write!(header, " {:>8}", strategy.name());
+    }
+    let _ = writeln!(out, "{header}  flags");
+    let ratio = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}x"));
+    for row in &class.rows {
+        let mut line = format!(
+            "  {:<16} {:<22} {:>7}",
+            row.name,
+            row.subject,
+            format!("{}/{}", row.passed, row.total)
+        );
+        for task in pool_checks::TASKS {
+            let cell = row
+                .tasks
+                .iter()
+                .find(|(number, ..)| *number == task.number)
+                .map_or_else(|| "-".to_string(), |(_, p, t)| format!("{p}/{t}"));
+            let _ = write!(line, " {cell:>7}");
+        }
+        for (_, value) in &row.ratios {
+            let _ = write!(line, " {:>8}", ratio(*value));
+        }
+        let flags = if row.flags.is_empty() {
+            String::new()
+        } else {
+            format!("  FLAGGED: {}", row.flags.join("; "))
+        };
+        let _ = writeln!(out, "{line}{flags}");
+    }
+    if let Some(reference) = &class.reference {
+        let mut line = format!("  {:<16} {:<22} {:>7}", "(reference)", "solutions", "");
+        for _ in pool_checks::TASKS {
+            let _ = write!(line, " {:>7}", "");
+        }
+        for (_, value) in reference {
+            let _ = write!(line, " {:>8}", ratio(*value));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(
+        out,
+        "Ratios: the packet server's throughput over the unpooled baseline, one thread (median)."
+    );
+    out
+}
+
+/// The table as CSV: one line per report, figures as plain numbers.
+pub fn render_csv(class: &ClassReport) -> String {
+    let mut header = vec![
+        "report".to_string(),
+        "subject".into(),
+        "passed".into(),
+        "total".into(),
+    ];
+    header.extend(
+        pool_checks::TASKS
+            .iter()
+            .map(|t| format!("task{}_passed", t.number)),
+    );
+    header.extend(
+        pool_checks::TASKS
+            .iter()
+            .map(|t| format!("task{}_total", t.number)),
+    );
+    header.extend(Strategy::ALL.iter().map(|s| format!("{}_ratio", s.name())));
+    header.push("flags".into());
+    let mut out = header.join(",") + "\n";
+    for row in &class.rows {
+        let task = |number: u8| row.tasks.iter().find(|(n, ..)| *n == number);
+        let mut cells = vec![
+            csv_field(&row.name),
+            csv_field(&row.subject),
+            row.passed.to_string(),
+            row.total.to_string(),
+        ];
+        cells.extend(
+            pool_checks::TASKS
+                .iter()
+                .map(|t| task(t.number).map_or(String::new(), |(_, p, _)| p.to_string())),
+        );
+        cells.extend(
+            pool_checks::TASKS
+                .iter()
+                .map(|t| task(t.number).map_or(String::new(), |(_, _, n)| n.to_string())),
+        );
+        cells.extend(
+            row.ratios
+                .iter()
+                .map(|(_, v)| v.map_or(String::new(), |v| format!("{v:.2}"))),
+        );
+        cells.push(csv_field(&row.flags.join("; ")));
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes `text` to `path`, saying so on standard error.
+pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("Failed to write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
