@@ -17,7 +17,9 @@ pub fn render(class: &ClassReport) -> String {
          <title>Buffer pooling workshop: class report</title>\n<style>\n\
          body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }\n\
          table { border-collapse: collapse; margin-top: 1em; }\n\
-         th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }\n\
+         th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; white-space: nowrap; }\n\
+         th { text-align: center; }\n\
+         td:last-child { white-space: normal; text-align: left; max-width: 28em; }\n\
          th:first-child, td:first-child, td.subject { text-align: left; }\n\
          tr.flagged td { background: #fde2e1; }\n\
          .legend span { display: inline-block; margin-right: 1.5em; }\n\
@@ -64,7 +66,7 @@ fn legend(items: &[(String, &str)]) -> String {
 
 /// One group of bars per report, one bar per task, each as tall as its share of checks passed.
 fn tasks_chart(rows: &[ClassRow]) -> String {
-    let (bar, gap, height, top, bottom) = (14.0, 28.0, 160.0, 20.0, 60.0);
+    let (bar, gap, height, top, bottom) = (14.0, 28.0, 160.0, 20.0, 110.0);
     let tasks = pool_checks::TASKS.len() as f64;
     let group = tasks * bar + gap;
     let width = 40.0 + group * rows.len().max(1) as f64;
@@ -114,7 +116,13 @@ fn ratios_chart(class: &ClassReport) -> String {
         .flat_map(|row| row.ratios.iter().filter_map(|(_, v)| *v))
         .chain(class.reference.iter().flatten().filter_map(|(_, v)| *v));
     let most = values.fold(2.0_f64, f64::max) * 1.1;
-    let bars = class.rows.len() + usize::from(class.reference.is_some());
+    // Reports with no figures (not yet at Task 3) take no room.
+    let measured: Vec<&ClassRow> = class
+        .rows
+        .iter()
+        .filter(|row| row.ratios.iter().any(|(_, value)| value.is_some()))
+        .collect();
+    let bars = measured.len() + usize::from(class.reference.is_some());
     let group = bars as f64 * bar + gap;
     let width = 40.0 + group * Strategy::ALL.len() as f64;
     let mut svg = svg_open(width, top + height + bottom);
@@ -133,7 +141,7 @@ fn ratios_chart(class: &ClassReport) -> String {
         "<line x1=\"40\" x2=\"{width:.1}\" y1=\"{0:.1}\" y2=\"{0:.1}\" stroke=\"#c00\" \
          stroke-dasharray=\"4 3\"/><text x=\"{1:.1}\" y=\"{2:.1}\" fill=\"#c00\">2x</text>",
         y(2.0),
-        width - 20.0,
+        44.0,
         y(2.0) - 3.0
     );
     for (slot, strategy) in Strategy::ALL.iter().enumerate() {
@@ -142,8 +150,7 @@ fn ratios_chart(class: &ClassReport) -> String {
             .reference
             .as_ref()
             .map(|r| ("reference", r, REFERENCE_COLOUR));
-        let series = class
-            .rows
+        let series = measured
             .iter()
             .map(|row| (row.name.as_str(), &row.ratios, STUDENT_COLOUR))
             .chain(reference);
