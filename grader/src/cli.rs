@@ -30,6 +30,8 @@ pub enum Command {
         /// Also write a self-contained HTML page here.
         html: Option<std::path::PathBuf>,
     },
+    /// Re-grade on every save.
+    Watch(crate::watch::WatchOptions),
     /// Put a task's files back as shipped.
     Reset(crate::reset::ResetRequest),
     /// Print the usage.
@@ -71,6 +73,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             "-h" | "--help" | "help" => return Ok(Command::Help),
             "reset" => return crate::reset::parse(&mut args).map(Command::Reset),
             "class" => return parse_class(&mut args),
+            "watch" => return crate::watch::parse(&mut args).map(Command::Watch),
             "--solutions" => selection.subject = Subject::Solutions,
             "--fixture" => {
                 let name = value(&mut args, "--fixture")?;
@@ -142,6 +145,7 @@ fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String> 
 pub const USAGE: &str = "\
 Usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- hint CHECK-ID
+       cargo run -p grader -- watch [--plain]
        cargo run -p grader -- reset TASK | --all
        cargo run -p grader -- class REPORTS... [--csv FILE] [--html FILE]
 
@@ -159,6 +163,8 @@ Options:
   -h, --help       this text
 
   hint ID          explain one check: what it proves, why it matters, what to look at
+  watch            re-grade on every save, the task you edit first; keys: h hint, n next
+                   failing check, a all tasks, q quit (--plain: lines, for no terminal)
   class PATHS      read many students' --json reports (files or folders) into one table;
                    --csv FILE and --html FILE write it as CSV and as a self-contained page
   reset N          put task N's files back as shipped (after asking; your versions are kept

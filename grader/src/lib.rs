@@ -13,7 +13,7 @@
 //!   the machine at a time).
 //! - [`table`] and [`checklist`]: Task 3's table and the exercise's checklist; [`tradeoffs`].
 //! - [`subject`]: whose pools; [`fixtures`]: the grader's broken pools, in one table.
-//! - [`reset`]: putting a task's files back as shipped; [`class`] and [`class_html`]: many
+//! - [`watch`]: re-grading on every save; [`reset`]: putting a task's files back as shipped; [`class`] and [`class_html`]: many
 //!   students' reports in one table.
 
 pub mod checklist;
@@ -34,6 +34,7 @@ pub mod subject;
 pub mod table;
 pub mod timing_lock;
 pub mod tradeoffs;
+pub mod watch;
 
 use anyhow::{bail, Result};
 use cli::{Command, Selection};
@@ -55,6 +56,7 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Watch(options) => watch::watch(&options),
         Command::Reset(request) => {
             let stdin = std::io::stdin();
             reset::reset(&request, &mut stdin.lock(), &mut std::io::stdout())?;

@@ -1,0 +1,529 @@
+//! `watch`: re-grades on every save, the task being edited first, with one progress line, and
+//! keys for a hint (h), the next failing check (n), all tasks (a) and quit (q), as rustlings
+//! does. On a terminal the keys act at once; without one (`--plain`, or output not a terminal)
+//! they are read as lines from standard input, and every progress line is printed anew.
+//!
+//! Each grading is a child process (by default `cargo run -q -p grader -- --task N --json`, so
+//! that the student's latest code is built first) in a process group of its own, which the
+//! watcher kills, whole, before it quits, on `q` or Ctrl-C alike: no child outlives it.
+
+use crate::reset::STUBS;
+use anyhow::{Context, Result};
+use notify::{RecursiveMode, Watcher};
+use serde_json::Value;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+/// How long the watcher waits after a change for more (an editor's save is several events).
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// What `watch` was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchOptions {
+    /// The workshop's folder: its `exercises/` is watched, and grading runs there.
+    pub root: PathBuf,
+    /// Lines instead of a rewritten line and single keys.
+    pub plain: bool,
+    /// Grade with this grader binary instead of `cargo run -p grader` (for the grader's tests:
+    /// no build).
+    pub grader: Option<PathBuf>,
+}
+
+/// What happened, for the watcher's loop.
+enum Happening {
+    /// A file under `exercises/` changed.
+    Changed(PathBuf),
+    /// A key (or, in plain mode, the first letter of a line).
+    Key(char),
+    /// Ctrl-C, or the terminal closed.
+    Quit,
+}
+
+/// One task's latest grading.
+#[derive(Default, Clone)]
+struct TaskState {
+    /// Whether it has been graded yet.
+    graded: bool,
+    passed: usize,
+    total: usize,
+    /// Its checks that did not pass: (id, status, what was seen).
+    failing: Vec<(String, String, String)>,
+    /// Why there are no results (the code does not build, ...).
+    trouble: Option<String>,
+}
+
+/// Parses `watch`'s arguments: `--plain`, `--root DIR`, `--grader PATH`.
+pub fn parse(args: &mut impl Iterator<Item = String>) -> Result<WatchOptions> {
+    let mut options = WatchOptions {
+        root: crate::reset::default_root(),
+        plain: !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal(),
+        grader: None,
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--plain" => options.plain = true,
+            "--root" => options.root = args.next().context("`--root` needs a folder")?.into(),
+            "--grader" => {
+                options.grader = Some(args.next().context("`--grader` needs a path")?.into())
+            }
+            other => anyhow::bail!("unknown argument `{other}` for watch"),
+        }
+    }
+    Ok(options)
+}
+
+/// Watches and re-grades until `q` or Ctrl-C.
+pub fn watch(options: &WatchOptions) -> Result<ExitCode> {
+    let (send, happenings) = channel();
+    let exercises = options.root.join("exercises");
+    let changes = send.clone();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if matches!(event.kind, notify::EventKind::Access(_)) {
+            return;
+        }
+        for path in event.paths {
+            let _ = changes.send(Happening::Changed(path));
+        }
+    })
+    .context("Failed to watch for file changes")?;
+    watcher
+        .watch(&exercises, RecursiveMode::Recursive)
+        .with_context(|| format!("Failed to watch {}", exercises.display()))?;
+    let quit = send.clone();
+    // A second Ctrl-C handler cannot be installed; the first watch of the process has it.
+    let _ = ctrlc::set_handler(move || {
+        let _ = quit.send(Happening::Quit);
+    });
+    let _raw = if options.plain {
+        read_lines(send);
+        None
+    } else {
+        Some(RawKeys::start(send)?)
+    };
+    let mut watch = Watch {
+        options,
+        tasks: pool_checks::TASKS
+            .iter()
+            .map(|_| TaskState::default())
+            .collect(),
+        happenings,
+        pending: Vec::new(),
+    };
+    watch.say(&format!(
+        "Watching {} for changes. Keys: h hint, n next failing check, a all tasks, q quit{}.",
+        shown(&exercises, &options.root),
+        if options.plain {
+            " (each followed by Enter)"
+        } else {
+            ""
+        }
+    ));
+    let all: Vec<u8> = pool_checks::TASKS.iter().map(|task| task.number).collect();
+    if watch.grade(&all).is_break() {
+        return Ok(watch.quit());
+    }
+    loop {
+        let happening = match watch.next_happening(None) {
+            Some(happening) => happening,
+            None => return Ok(watch.quit()),
+        };
+        let keep_going = match happening {
+            Happening::Quit | Happening::Key('q') => return Ok(watch.quit()),
+            Happening::Key('a') => watch.grade(&all),
+            Happening::Key('h') => {
+                watch.hint();
+                std::ops::ControlFlow::Continue(())
+            }
+            Happening::Key('n') => {
+                watch.next_failing();
+                std::ops::ControlFlow::Continue(())
+            }
+            Happening::Key(_) => std::ops::ControlFlow::Continue(()),
+            Happening::Changed(path) => {
+                let mut changed = vec![path];
+                changed.extend(watch.settle());
+                let first = tasks_of(&changed, &options.root);
+                let names: Vec<String> = changed.iter().map(|p| shown(p, &options.root)).collect();
+                let mut order = first.clone();
+                order.extend(all.iter().filter(|task| !first.contains(task)));
+                watch.say(&format!(
+                    "changed: {}; grading task {} first",
+                    dedup(names).join(", "),
+                    first
+                        .iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                watch.grade(&order)
+            }
+        };
+        if keep_going.is_break() {
+            return Ok(watch.quit());
+        }
+    }
+}
+
+struct Watch<'a> {
+    options: &'a WatchOptions,
+    tasks: Vec<TaskState>,
+    happenings: Receiver<Happening>,
+    /// Happenings seen while grading, to handle after it.
+    pending: Vec<Happening>,
+}
+
+impl Watch<'_> {
+    fn next_happening(&mut self, timeout: Option<Duration>) -> Option<Happening> {
+        if !self.pending.is_empty() {
+            return Some(self.pending.remove(0));
+        }
+        match timeout {
+            None => self.happenings.recv().ok(),
+            Some(timeout) => self.happenings.recv_timeout(timeout).ok(),
+        }
+    }
+
+    /// Every further change within [`DEBOUNCE`] of the last one.
+    fn settle(&mut self) -> Vec<PathBuf> {
+        let mut more = Vec::new();
+        let mut keep = Vec::new();
+        loop {
+            match self.happenings.recv_timeout(DEBOUNCE) {
+                Ok(Happening::Changed(path)) => more.push(path),
+                Ok(other) => keep.push(other),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.pending.extend(keep);
+        more
+    }
+
+    /// Grades `order`'s tasks one after another; breaks if asked to quit meanwhile.
+    fn grade(&mut self, order: &[u8]) -> std::ops::ControlFlow<()> {
+        for &task in order {
+            match self.grade_task(task) {
+                Graded::Done(state) => {
+                    if let Some(slot) = self.slot(task) {
+                        self.tasks[slot] = state;
+                    }
+                    self.show_progress();
+                }
+                Graded::Quit => return std::ops::ControlFlow::Break(()),
+                Graded::Interrupted => return std::ops::ControlFlow::Continue(()),
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn slot(&self, task: u8) -> Option<usize> {
+        pool_checks::TASKS.iter().position(|t| t.number == task)
+    }
+
+    /// Runs one task's grading child; a quit or a change meanwhile stops it.
+    fn grade_task(&mut self, task: u8) -> Graded {
+        let mut command = match &self.options.grader {
+            Some(grader) => Command::new(grader),
+            None => {
+                let mut cargo = Command::new("cargo");
+                cargo.args(["run", "-q", "-p", "grader", "--"]);
+                cargo
+            }
+        };
+        command
+            .args(["--task", &task.to_string(), "--json"])
+            .current_dir(&self.options.root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        own_process_group(&mut command);
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                return Graded::Done(TaskState {
+                    graded: true,
+                    trouble: Some(format!("could not start the grader: {error}")),
+                    ..TaskState::default()
+                })
+            }
+        };
+        let stdout = child.stdout.take().map(read_all);
+        let stderr = child.stderr.take().map(read_all);
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            match self.happenings.recv_timeout(Duration::from_millis(50)) {
+                Ok(Happening::Quit | Happening::Key('q')) => {
+                    kill_group(&mut child);
+                    return Graded::Quit;
+                }
+                Ok(Happening::Changed(path)) => {
+                    // Newer code to grade: this run is stale.
+                    kill_group(&mut child);
+                    self.pending.push(Happening::Changed(path));
+                    return Graded::Interrupted;
+                }
+                // Explanations need no grading: answered at once.
+                Ok(Happening::Key('h')) => self.hint(),
+                Ok(Happening::Key('n')) => self.next_failing(),
+                Ok(other) => self.pending.push(other),
+                Err(_) => {}
+            }
+        }
+        let stdout = stdout.and_then(|h| h.join().ok()).unwrap_or_default();
+        let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+        Graded::Done(state_of(task, &stdout, &stderr))
+    }
+
+    fn show_progress(&self) {
+        let line = pool_checks::TASKS
+            .iter()
+            .zip(&self.tasks)
+            .map(|(task, state)| match &state.trouble {
+                Some(_) => format!("Task {} [does not build]", task.number),
+                None if !state.graded => format!("Task {} [{}] -/-", task.number, " ".repeat(10)),
+                None => format!(
+                    "Task {} [{}] {}/{}",
+                    task.number,
+                    small_bar(state.passed, state.total),
+                    state.passed,
+                    state.total
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("  ");
+        if self.options.plain {
+            println!("progress: {line}");
+        } else {
+            print!("\r\x1b[2K{line}");
+            let _ = std::io::stdout().flush();
+        }
+        if let Some(trouble) = self.tasks.iter().find_map(|state| state.trouble.as_ref()) {
+            self.say(trouble);
+        }
+    }
+
+    /// The first failing check of the first task that has one.
+    fn first_failing(&self) -> Option<&(String, String, String)> {
+        self.tasks.iter().find_map(|state| state.failing.first())
+    }
+
+    fn next_failing(&self) {
+        match self.first_failing() {
+            Some((id, status, seen)) => self.say(&format!("next: {id} ({status}): {seen}")),
+            None => self.say("every graded check passes"),
+        }
+    }
+
+    fn hint(&self) {
+        let Some((id, ..)) = self.first_failing() else {
+            self.say("every graded check passes: no hint needed");
+            return;
+        };
+        match pool_checks::CATALOGUE.iter().find(|info| info.id == id) {
+            Some(info) => self.say(
+                crate::report::render_hint(crate::subject::Subject::Exercises, info).trim_end(),
+            ),
+            None => self.say(&format!("no check called {id}")),
+        }
+    }
+
+    /// A message on its own line(s), after the progress line on a terminal.
+    fn say(&self, text: &str) {
+        if self.options.plain {
+            println!("{text}");
+        } else {
+            print!("\r\x1b[2K{}\r\n", text.replace('\n', "\r\n"));
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    fn quit(&self) -> ExitCode {
+        self.say("\nstopped watching");
+        ExitCode::SUCCESS
+    }
+}
+
+enum Graded {
+    Done(TaskState),
+    Quit,
+    Interrupted,
+}
+
+/// A task's state from its grading child's JSON report.
+fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
+    let Ok(report) = serde_json::from_str::<Value>(stdout) else {
+        let first_error = stderr
+            .lines()
+            .skip_while(|line| !line.starts_with("error"))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let why = if first_error.is_empty() {
+            stderr.trim().to_string()
+        } else {
+            first_error
+        };
+        return TaskState {
+            graded: true,
+            trouble: Some(format!("task {task} could not be graded:\n{why}")),
+            ..TaskState::default()
+        };
+    };
+    let checks: Vec<&Value> = report["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|task| task["checks"].as_array().into_iter().flatten())
+        .collect();
+    let failing = checks
+        .iter()
+        .filter(|check| check["status"] != "passed")
+        .map(|check| {
+            let text = |key: &str| check[key].as_str().unwrap_or_default().to_string();
+            let seen = match check["seen"].as_str() {
+                Some(seen) => seen.to_string(),
+                None => format!("reaches a todo!() at {}", text("location")),
+            };
+            (text("id"), text("status"), seen)
+        })
+        .collect::<Vec<_>>();
+    TaskState {
+        graded: true,
+        passed: checks.len() - failing.len(),
+        total: checks.len(),
+        failing,
+        trouble: None,
+    }
+}
+
+/// The tasks whose files are among `changed` (every task for a file no task owns).
+fn tasks_of(changed: &[PathBuf], root: &Path) -> Vec<u8> {
+    let mut tasks = Vec::new();
+    for path in changed {
+        let relative = shown(path, root);
+        match STUBS.iter().find(|stub| stub.path == relative) {
+            Some(stub) if !tasks.contains(&stub.task) => tasks.push(stub.task),
+            Some(_) => {}
+            None => {
+                for task in pool_checks::TASKS {
+                    if !tasks.contains(&task.number) {
+                        tasks.push(task.number);
+                    }
+                }
+            }
+        }
+    }
+    tasks
+}
+
+fn dedup(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn shown(path: &Path, root: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    path.strip_prefix(&root)
+        .unwrap_or(&path)
+        .display()
+        .to_string()
+}
+
+fn small_bar(passed: usize, total: usize) -> String {
+    const WIDTH: usize = 10;
+    let filled = (passed * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
+    format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled))
+}
+
+fn read_all(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// In plain mode, each line on standard input is a key (its first letter).
+fn read_lines(send: Sender<Happening>) {
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if let Some(key) = line.trim().chars().next() {
+                if send.send(Happening::Key(key.to_ascii_lowercase())).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// Single keys on a terminal (raw mode), restored when dropped.
+struct RawKeys;
+
+impl RawKeys {
+    fn start(send: Sender<Happening>) -> Result<RawKeys> {
+        crossterm::terminal::enable_raw_mode().context("Failed to read single keys")?;
+        std::thread::spawn(move || {
+            use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
+            while let Ok(event) = read() {
+                let Event::Key(key) = event else { continue };
+                if key.kind != KeyEventKind::Press {
+                    continue;
+                }
+                let happening = match key.code {
+                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Happening::Quit
+                    }
+                    KeyCode::Char(c) => Happening::Key(c.to_ascii_lowercase()),
+                    KeyCode::Esc => Happening::Quit,
+                    _ => continue,
+                };
+                if send.send(happening).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(RawKeys)
+    }
+}
+
+impl Drop for RawKeys {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// The child leads a process group of its own, so that the grader it runs and every check
+/// process below it can be killed together.
+fn own_process_group(command: &mut Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    #[cfg(not(unix))]
+    let _ = command;
+}
+
+/// Kills `child` and everything in its process group, and reaps it.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(group) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid sends a signal to that process group; it touches
+        // no memory of ours. The group is the child's own (see `own_process_group`), so only
+        // the grading processes receive it, never the watcher.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

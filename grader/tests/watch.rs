@@ -1,0 +1,198 @@
+//! `watch`, through the real binary, in plain mode (no terminal), on a copy of `exercises/`: a
+//! change is noticed and its task graded first, the keys answer, and quitting, by `q` or by
+//! Ctrl-C, leaves no child process behind. Grading uses the grader binary already built (no
+//! `cargo run`), so these tests take seconds.
+
+#![cfg(target_os = "linux")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+/// A folder holding a copy of the shipped stubs under `exercises/`.
+fn workshop_copy(name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("grader-watch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for stub in &grader::reset::STUBS {
+        let path = root.join(stub.path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create");
+        std::fs::write(path, stub.contents).expect("write");
+    }
+    root
+}
+
+struct Watching {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+/// Starts `grader watch --plain` on `root`, grading with `grader`, marked with `marker` in its
+/// environment (which every process it starts inherits).
+fn start(root: &Path, grader: &Path, marker: &str) -> Watching {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["watch", "--plain", "--root"])
+        .arg(root)
+        .arg("--grader")
+        .arg(grader)
+        .env("GRADER_WATCH_TEST", marker)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("Failed to start the watcher");
+    let stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (send, lines) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    Watching {
+        child,
+        stdin,
+        lines,
+        seen: Vec::new(),
+    }
+}
+
+impl Watching {
+    /// Waits up to 60 s for a line that holds `words`; returns it.
+    fn wait_for(&mut self, words: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(words) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {words:?}; seen:\n{}", self.seen.join("\n"));
+    }
+
+    fn key(&mut self, key: &str) {
+        writeln!(self.stdin, "{key}").expect("a key");
+    }
+
+    /// Waits up to 10 s for the watcher to exit; its exit code.
+    fn exited(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("the watcher did not stop; seen:\n{}", self.seen.join("\n"));
+    }
+}
+
+/// The processes whose environment holds `marker`.
+fn marked_processes(marker: &str) -> Vec<String> {
+    let needle = format!("GRADER_WATCH_TEST={marker}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|entry| {
+            std::fs::read(entry.path().join("environ"))
+                .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .map(|entry| {
+            let command = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&command).replace('\0', " ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_save_regrades_its_task_first_and_the_keys_answer() {
+    let root = workshop_copy("save");
+    let grader = PathBuf::from(env!("CARGO_BIN_EXE_grader"));
+    let mut watching = start(&root, &grader, "save");
+    watching.wait_for("Watching exercises for changes");
+    // The first grading covers every task.
+    watching.wait_for("Task 4 [----------] 0/14");
+    let file = root.join("exercises/src/task2_fixed_pool.rs");
+    let mut text = std::fs::read_to_string(&file).expect("read");
+    text.push_str("\n// a save\n");
+    std::fs::write(&file, text).expect("write");
+    watching.wait_for("changed: exercises/src/task2_fixed_pool.rs; grading task 2 first");
+    let progress = watching.wait_for("progress:");
+    assert!(progress.contains("Task 2 [----------] 0/23"), "{progress}");
+    watching.key("n");
+    watching.wait_for("next: sync-factory (not started)");
+    watching.key("h");
+    watching.wait_for("hint:     when get finds no idle buffer");
+    watching.key("q");
+    watching.wait_for("stopped watching");
+    assert_eq!(watching.exited(), Some(0));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A grader that takes 30 s and starts a process of its own: what quitting must kill.
+fn slow_grader(root: &Path) -> PathBuf {
+    let script = root.join("slow-grader.sh");
+    std::fs::write(&script, "#!/bin/sh\nsleep 30 &\nsleep 30\n").expect("write");
+    let mut permissions = std::fs::metadata(&script).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&script, permissions).expect("chmod");
+    script
+}
+
+#[test]
+fn quitting_leaves_no_child_behind() {
+    for (how, marker) in [("q", "quit-by-key"), ("ctrl-c", "quit-by-signal")] {
+        let root = workshop_copy(marker);
+        let mut watching = start(&root, &slow_grader(&root), marker);
+        watching.wait_for("Watching exercises for changes");
+        // The first task's grading is under way: two sleeping processes of its own.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while marked_processes(marker).len() < 3 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            marked_processes(marker).len() >= 3,
+            "{:?}",
+            marked_processes(marker)
+        );
+        match how {
+            "q" => watching.key("q"),
+            _ => {
+                let pid = i32::try_from(watching.child.id()).expect("a pid");
+                // SAFETY: kill(2) on the watcher's own pid, which this test started and has
+                // not reaped; it touches no memory of ours.
+                unsafe { libc::kill(pid, libc::SIGINT) };
+            }
+        }
+        assert_eq!(watching.exited(), Some(0), "{how}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !marked_processes(marker).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            marked_processes(marker),
+            Vec::<String>::new(),
+            "{how}: left behind"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
