@@ -30,6 +30,24 @@ pub struct ClassRow {
     pub flags: Vec<String>,
 }
 
+impl ClassRow {
+    /// `passed/checks` for task `number`, or `-` if the report has no such task.
+    pub fn task_cell(&self, number: u8) -> String {
+        self.tasks
+            .iter()
+            .find(|(task, ..)| *task == number)
+            .map_or_else(
+                || "-".to_string(),
+                |(_, passed, total)| format!("{passed}/{total}"),
+            )
+    }
+}
+
+/// A ratio as a table shows it: `18.3x`, or `-` when not measured.
+pub fn ratio_cell(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}x"))
+}
+
 /// Every report read, and the reference's ratios to compare with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassReport {
@@ -191,7 +209,6 @@ pub fn render_text(class: &ClassReport) -> String {
         let _ = write!(header, " {:>8}", strategy.name());
     }
     let _ = writeln!(out, "{header}  flags");
-    let ratio = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}x"));
     for row in &class.rows {
         let mut line = format!(
             "  {:<16} {:<22} {:>7}",
@@ -200,15 +217,10 @@ pub fn render_text(class: &ClassReport) -> String {
             format!("{}/{}", row.passed, row.total)
         );
         for task in pool_checks::TASKS {
-            let cell = row
-                .tasks
-                .iter()
-                .find(|(number, ..)| *number == task.number)
-                .map_or_else(|| "-".to_string(), |(_, p, t)| format!("{p}/{t}"));
-            let _ = write!(line, " {cell:>7}");
+            let _ = write!(line, " {:>7}", row.task_cell(task.number));
         }
         for (_, value) in &row.ratios {
-            let _ = write!(line, " {:>8}", ratio(*value));
+            let _ = write!(line, " {:>8}", ratio_cell(*value));
         }
         let flags = if row.flags.is_empty() {
             String::new()
@@ -223,7 +235,7 @@ pub fn render_text(class: &ClassReport) -> String {
             let _ = write!(line, " {:>7}", "");
         }
         for (_, value) in reference {
-            let _ = write!(line, " {:>8}", ratio(*value));
+            let _ = write!(line, " {:>8}", ratio_cell(*value));
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }

@@ -2,7 +2,7 @@
 //! of checks passed per task for every report, a bar chart of the packet-server ratios beside
 //! the reference's, and the table with its flags.
 
-use crate::class::{ClassReport, ClassRow};
+use crate::class::{ratio_cell, ClassReport, ClassRow};
 use pool_checks::strategy::Strategy;
 use std::fmt::Write;
 
@@ -222,7 +222,6 @@ fn table(class: &ClassReport) -> String {
         let _ = write!(out, "<th>{}</th>", strategy.name());
     }
     out.push_str("<th>flags</th></tr>\n");
-    let ratio = |value: Option<f64>| value.map_or_else(|| "-".to_string(), |v| format!("{v:.1}x"));
     for row in &class.rows {
         let class_attr = if row.flags.is_empty() {
             ""
@@ -238,15 +237,10 @@ fn table(class: &ClassReport) -> String {
             row.total
         );
         for task in pool_checks::TASKS {
-            let cell = row
-                .tasks
-                .iter()
-                .find(|(n, ..)| *n == task.number)
-                .map_or_else(|| "-".to_string(), |(_, p, t)| format!("{p}/{t}"));
-            let _ = write!(out, "<td>{cell}</td>");
+            let _ = write!(out, "<td>{}</td>", row.task_cell(task.number));
         }
         for (_, value) in &row.ratios {
-            let _ = write!(out, "<td>{}</td>", ratio(*value));
+            let _ = write!(out, "<td>{}</td>", ratio_cell(*value));
         }
         let _ = writeln!(out, "<td>{}</td></tr>", escape(&row.flags.join("; ")));
     }
@@ -256,7 +250,7 @@ fn table(class: &ClassReport) -> String {
             out.push_str("<td></td>");
         }
         for (_, value) in reference {
-            let _ = write!(out, "<td>{}</td>", ratio(*value));
+            let _ = write!(out, "<td>{}</td>", ratio_cell(*value));
         }
         out.push_str("<td></td></tr>\n");
     }
