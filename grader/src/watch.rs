@@ -85,7 +85,7 @@ pub fn watch(options: &WatchOptions) -> Result<ExitCode> {
         if matches!(event.kind, notify::EventKind::Access(_)) {
             return;
         }
-        for path in event.paths {
+        for path in event.paths.into_iter().filter(|path| worth_grading(path)) {
             let _ = changes.send(Happening::Changed(path));
         }
     })
@@ -422,6 +422,21 @@ fn tasks_of(changed: &[PathBuf], root: &Path) -> Vec<u8> {
     tasks
 }
 
+/// Whether a change to `path` calls for grading: not an editor's swap or backup file, nor
+/// anything in a hidden folder (such as reset's `.backup`).
+fn worth_grading(path: &Path) -> bool {
+    let hidden = path.components().any(|part| {
+        part.as_os_str()
+            .to_str()
+            .is_some_and(|name| name.starts_with('.') && name.len() > 2)
+    });
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".tmp")
+}
+
 fn dedup(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names.dedup();
@@ -526,4 +541,35 @@ fn kill_group(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_real_files_are_worth_grading() {
+        assert!(worth_grading(Path::new(
+            "/w/exercises/src/task1_sync_pool.rs"
+        )));
+        assert!(worth_grading(Path::new("../exercises/TRADEOFFS.md")));
+        assert!(!worth_grading(Path::new(
+            "/w/exercises/src/.task1_sync_pool.rs.swp"
+        )));
+        assert!(!worth_grading(Path::new(
+            "/w/exercises/.backup/x/exercises/src/a.rs"
+        )));
+        assert!(!worth_grading(Path::new(
+            "/w/exercises/src/task1_sync_pool.rs~"
+        )));
+    }
+
+    #[test]
+    fn a_file_calls_its_own_task_and_others_call_every_task() {
+        let root = Path::new("/nowhere");
+        let task2 = vec![root.join("exercises/src/task2_fixed_pool.rs")];
+        assert_eq!(tasks_of(&task2, root), vec![2]);
+        let unknown = vec![root.join("exercises/src/lib.rs")];
+        assert_eq!(tasks_of(&unknown, root), vec![1, 2, 3, 4]);
+    }
 }
