@@ -4,6 +4,7 @@
 //!
 //! How the throughput ratio is measured, and why that way: [`ratio`].
 
+pub mod affinity;
 pub mod ratio;
 
 pub use ratio::*;

@@ -118,35 +118,44 @@ pub fn ratios_by(
     candidate: &mut dyn FnMut(),
     rounds: usize,
 ) -> Vec<f64> {
-    without_counting(|| {
-        // Warm-up: caches, branch predictors, the allocator's free lists, the pool's buffers.
-        for _ in 0..2 {
-            baseline();
-            candidate();
-        }
-        let base_repeats = repeats_for(clock, baseline);
-        let cand_repeats = repeats_for(clock, candidate);
-        (0..rounds)
-            .map(|round| {
-                let mut base_fastest = Duration::MAX;
-                let mut cand_fastest = Duration::MAX;
-                for slice in 0..SLICES {
-                    // Alternate which side goes first, so that neither always follows the other.
-                    let mut time_base =
-                        || base_fastest = base_fastest.min(time(clock, baseline, base_repeats));
-                    let mut time_cand =
-                        || cand_fastest = cand_fastest.min(time(clock, candidate, cand_repeats));
-                    if (round + slice) % 2 == 0 {
-                        time_base();
-                        time_cand();
-                    } else {
-                        time_cand();
-                        time_base();
+    // One thread's work on one processor, the same one every run (see `affinity`); work on
+    // several threads (the wall clock) is left where the scheduler puts it.
+    let placed = |work: &mut dyn FnMut() -> Vec<f64>| match clock {
+        Clock::ThreadCpu => super::affinity::on_one_cpu(work),
+        Clock::Wall => work(),
+    };
+    placed(&mut || {
+        without_counting(|| {
+            // Warm-up: caches, branch predictors, the allocator's free lists, the pool's buffers.
+            for _ in 0..2 {
+                baseline();
+                candidate();
+            }
+            let base_repeats = repeats_for(clock, baseline);
+            let cand_repeats = repeats_for(clock, candidate);
+            (0..rounds)
+                .map(|round| {
+                    let mut base_fastest = Duration::MAX;
+                    let mut cand_fastest = Duration::MAX;
+                    for slice in 0..SLICES {
+                        // Alternate which side goes first, so that neither always follows the other.
+                        let mut time_base =
+                            || base_fastest = base_fastest.min(time(clock, baseline, base_repeats));
+                        let mut time_cand = || {
+                            cand_fastest = cand_fastest.min(time(clock, candidate, cand_repeats))
+                        };
+                        if (round + slice) % 2 == 0 {
+                            time_base();
+                            time_cand();
+                        } else {
+                            time_cand();
+                            time_base();
+                        }
                     }
-                }
-                per_run(base_fastest, base_repeats) / per_run(cand_fastest, cand_repeats)
-            })
-            .collect()
+                    per_run(base_fastest, base_repeats) / per_run(cand_fastest, cand_repeats)
+                })
+                .collect()
+        })
     })
 }
 
