@@ -838,6 +838,23 @@ pub const CATALOGUE: &[CheckInfo] = &[
         timed: false,
     },
     CheckInfo {
+        id: "prod-limit-threads",
+        task: 4,
+        pool: Pool::Production,
+        file: "task4_production_pool.rs",
+        role: Role::Correctness,
+        title: "prod: 8 threads at both limits (fail): never over a limit, every get and refusal \
+            counted",
+        why: "a limit that holds on one thread but not under load is no limit: two threads that \
+            both see room and both take it put the server over its memory budget",
+        hint: "reserve the slot and the bytes with atomic read-modify-writes (fetch_update or a \
+            compare-and-swap loop), never a load then a store; give back what was reserved when \
+            the other limit refuses",
+        fixture: "ignores-byte-limit",
+        time_limit: SECONDS_10,
+        timed: false,
+    },
+    CheckInfo {
         id: "prod-shrink",
         task: 4,
         pool: Pool::Production,

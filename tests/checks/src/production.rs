@@ -37,6 +37,10 @@ pub fn registered<W: Task4>() -> Vec<Registration<W>> {
             limits::wait_policy_waits_then_fails_or_succeeds::<W>,
         ),
         ("prod-limit-stress", limits::no_deadlock_at_the_limit::<W>),
+        (
+            "prod-limit-threads",
+            limits::limits_hold_exactly_under_threads::<W>,
+        ),
         ("prod-shrink", hygiene::shrink_frees_down_to_a_target::<W>),
         ("prod-zero", hygiene::zero_on_return_leaves_no_secret::<W>),
         ("prod-leaks", hygiene::leak_report_counts_exactly::<W>),

@@ -240,3 +240,99 @@ pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
         metrics.high_water_in_use
     ))
 }
+
+/// Many threads at both limits with the `fail` policy: never more buffers or bytes out than
+/// the limits allow, as the check itself counts them, and every get and refusal counted.
+pub fn limits_hold_exactly_under_threads<W: Task4>(workshop: &W) -> Outcome {
+    const THREADS: usize = 8;
+    const GETS: usize = 300;
+    const MAX_IN_USE: usize = 4;
+    const BUFFER: usize = 4096;
+    // Room for three standard buffers: the byte limit binds before the count does.
+    const MAX_BYTES: usize = 3 * BUFFER;
+    let pool = build(
+        workshop,
+        PoolConfig {
+            buffer_size: BUFFER,
+            max_in_use: MAX_IN_USE,
+            max_bytes_in_use: MAX_BYTES,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        },
+    )?;
+    let served = AtomicUsize::new(0);
+    let refused = AtomicUsize::new(0);
+    // Counted by the check, not by the pool: buffers and bytes out at once, and their peaks.
+    let (held, held_bytes) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let (most_held, most_bytes) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                for _ in 0..GETS {
+                    let Ok(buffer) = pool.try_get(BUFFER) else {
+                        refused.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    };
+                    served.fetch_add(1, Ordering::Relaxed);
+                    let bytes = buffer.capacity();
+                    most_held.fetch_max(held.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                    let out = held_bytes.fetch_add(bytes, Ordering::SeqCst) + bytes;
+                    most_bytes.fetch_max(out, Ordering::SeqCst);
+                    // Held while asleep, so that the threads overlap on a busy machine too.
+                    std::thread::sleep(Duration::from_micros(20));
+                    held_bytes.fetch_sub(bytes, Ordering::SeqCst);
+                    held.fetch_sub(1, Ordering::SeqCst);
+                    drop(buffer);
+                }
+            });
+        }
+    });
+    let (served, refused) = (served.into_inner(), refused.into_inner());
+    let (most_held, most_bytes) = (most_held.into_inner(), most_bytes.into_inner());
+    ensure(
+        most_held <= 3 && most_bytes <= MAX_BYTES,
+        || {
+            format!(
+                "never more than {MAX_BYTES} bytes out (three {BUFFER}-byte buffers: the byte \
+                 limit binds before max_in_use = {MAX_IN_USE})"
+            )
+        },
+        || {
+            format!(
+                "{most_held} buffers and {most_bytes} bytes out at once, as the check counted: \
+                 more than the limits allow (a limit checked first and taken in a second step \
+                 lets other threads slip in between)"
+            )
+        },
+    )?;
+    let metrics = pool.metrics();
+    ensure(
+        metrics.gets == served as u64
+            && metrics.returns == served as u64
+            && metrics.rejected == refused as u64
+            && metrics.degraded == 0
+            && metrics.in_use == 0
+            && metrics.high_water_in_use <= 3,
+        || {
+            format!(
+                "{served} gets served and {refused} refused by {THREADS} threads: gets = returns \
+                 = {served}, rejected = {refused}, degraded 0, in use 0, high water at most 3"
+            )
+        },
+        || {
+            format!(
+                "gets {}, returns {}, rejected {}, degraded {}, in use {}, high water {}",
+                metrics.gets,
+                metrics.returns,
+                metrics.rejected,
+                metrics.degraded,
+                metrics.in_use,
+                metrics.high_water_in_use
+            )
+        },
+    )?;
+    passed(format!(
+        "{served} served, {refused} refused by {THREADS} threads; at most {most_held} buffers \
+         ({most_bytes} bytes) out at once; every get and refusal counted"
+    ))
+}
