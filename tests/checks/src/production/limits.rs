@@ -312,11 +312,14 @@ pub fn limits_hold_exactly_under_threads<W: Task4>(workshop: &W) -> Outcome {
             && metrics.rejected == refused as u64
             && metrics.degraded == 0
             && metrics.in_use == 0
-            && metrics.high_water_in_use <= 3,
+            // A slot reserved and given back when the bytes are refused may show in the mark
+            // for a moment; the limit itself never.
+            && metrics.high_water_in_use <= MAX_IN_USE as u64,
         || {
             format!(
                 "{served} gets served and {refused} refused by {THREADS} threads: gets = returns \
-                 = {served}, rejected = {refused}, degraded 0, in use 0, high water at most 3"
+                 = {served}, rejected = {refused}, degraded 0, in use 0, high water at most \
+                 {MAX_IN_USE}"
             )
         },
         || {
