@@ -7,14 +7,20 @@
 //! that the student's latest code is built first) in a process group of its own, which the
 //! watcher kills, whole, before it quits, on `q` or Ctrl-C alike: no child outlives it.
 
+mod grading;
+mod keys;
+mod state;
+
 use crate::reset::STUBS;
 use anyhow::{Context, Result};
+use grading::{kill_group, own_process_group, read_all};
+use keys::{read_lines, RawKeys};
 use notify::{RecursiveMode, Watcher};
-use serde_json::Value;
-use std::io::{BufRead, IsTerminal, Write};
+use state::{small_bar, state_of, TaskState};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 /// How long the watcher waits after a change for more (an editor's save is several events).
@@ -40,19 +46,6 @@ enum Happening {
     Key(char),
     /// Ctrl-C, or the terminal closed.
     Quit,
-}
-
-/// One task's latest grading.
-#[derive(Default, Clone)]
-struct TaskState {
-    /// Whether it has been graded yet.
-    graded: bool,
-    passed: usize,
-    total: usize,
-    /// Its checks that did not pass: (id, status, what was seen).
-    failing: Vec<(String, String, String)>,
-    /// Why there are no results (the code does not build, ...).
-    trouble: Option<String>,
 }
 
 /// Parses `watch`'s arguments: `--plain`, `--root DIR`, `--grader PATH`.
@@ -355,53 +348,6 @@ enum Graded {
     Interrupted,
 }
 
-/// A task's state from its grading child's JSON report.
-fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
-    let Ok(report) = serde_json::from_str::<Value>(stdout) else {
-        let first_error = stderr
-            .lines()
-            .skip_while(|line| !line.starts_with("error"))
-            .take(8)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let why = if first_error.is_empty() {
-            stderr.trim().to_string()
-        } else {
-            first_error
-        };
-        return TaskState {
-            graded: true,
-            trouble: Some(format!("task {task} could not be graded:\n{why}")),
-            ..TaskState::default()
-        };
-    };
-    let checks: Vec<&Value> = report["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|task| task["checks"].as_array().into_iter().flatten())
-        .collect();
-    let failing = checks
-        .iter()
-        .filter(|check| check["status"] != "passed")
-        .map(|check| {
-            let text = |key: &str| check[key].as_str().unwrap_or_default().to_string();
-            let seen = match check["seen"].as_str() {
-                Some(seen) => seen.to_string(),
-                None => format!("reaches a todo!() at {}", text("location")),
-            };
-            (text("id"), text("status"), seen)
-        })
-        .collect::<Vec<_>>();
-    TaskState {
-        graded: true,
-        passed: checks.len() - failing.len(),
-        total: checks.len(),
-        failing,
-        trouble: None,
-    }
-}
-
 /// The tasks whose files are among `changed` (every task for a file no task owns).
 fn tasks_of(changed: &[PathBuf], root: &Path) -> Vec<u8> {
     let mut tasks = Vec::new();
@@ -450,97 +396,6 @@ fn shown(path: &Path, root: &Path) -> String {
         .unwrap_or(&path)
         .display()
         .to_string()
-}
-
-fn small_bar(passed: usize, total: usize) -> String {
-    const WIDTH: usize = 10;
-    let filled = (passed * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
-    format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled))
-}
-
-fn read_all(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    })
-}
-
-/// In plain mode, each line on standard input is a key (its first letter).
-fn read_lines(send: Sender<Happening>) {
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if let Some(key) = line.trim().chars().next() {
-                if send.send(Happening::Key(key.to_ascii_lowercase())).is_err() {
-                    break;
-                }
-            }
-        }
-    });
-}
-
-/// Single keys on a terminal (raw mode), restored when dropped.
-struct RawKeys;
-
-impl RawKeys {
-    fn start(send: Sender<Happening>) -> Result<RawKeys> {
-        crossterm::terminal::enable_raw_mode().context("Failed to read single keys")?;
-        std::thread::spawn(move || {
-            use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
-            while let Ok(event) = read() {
-                let Event::Key(key) = event else { continue };
-                if key.kind != KeyEventKind::Press {
-                    continue;
-                }
-                let happening = match key.code {
-                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        Happening::Quit
-                    }
-                    KeyCode::Char(c) => Happening::Key(c.to_ascii_lowercase()),
-                    KeyCode::Esc => Happening::Quit,
-                    _ => continue,
-                };
-                if send.send(happening).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(RawKeys)
-    }
-}
-
-impl Drop for RawKeys {
-    fn drop(&mut self) {
-        let _ = crossterm::terminal::disable_raw_mode();
-    }
-}
-
-/// The child leads a process group of its own, so that the grader it runs and every check
-/// process below it can be killed together.
-fn own_process_group(command: &mut Command) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
-    #[cfg(not(unix))]
-    let _ = command;
-}
-
-/// Kills `child` and everything in its process group, and reaps it.
-fn kill_group(child: &mut Child) {
-    #[cfg(unix)]
-    if let Ok(group) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid sends a signal to that process group; it touches
-        // no memory of ours. The group is the child's own (see `own_process_group`), so only
-        // the grading processes receive it, never the watcher.
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]
