@@ -71,7 +71,7 @@ fn tasks_chart(rows: &[ClassRow]) -> String {
     let group = tasks * bar + gap;
     let width = 40.0 + group * rows.len().max(1) as f64;
     let mut svg = svg_open(width, top + height + bottom);
-    axis(&mut svg, 40.0, top, height, 1.0, "100%", "0%");
+    axis(&mut svg, 40.0, top, height, "100%", "0%");
     for (index, row) in rows.iter().enumerate() {
         let left = 40.0 + gap / 2.0 + index as f64 * group;
         for (slot, (task, colour)) in pool_checks::TASKS.iter().zip(TASK_COLOURS).enumerate() {
@@ -126,15 +126,7 @@ fn ratios_chart(class: &ClassReport) -> String {
     let group = bars as f64 * bar + gap;
     let width = 40.0 + group * Strategy::ALL.len() as f64;
     let mut svg = svg_open(width, top + height + bottom);
-    axis(
-        &mut svg,
-        40.0,
-        top,
-        height,
-        most,
-        &format!("{most:.0}x"),
-        "0x",
-    );
+    axis(&mut svg, 40.0, top, height, &format!("{most:.0}x"), "0x");
     let y = |value: f64| top + height - value / most * height;
     let _ = writeln!(
         svg,
@@ -190,7 +182,7 @@ fn svg_open(width: f64, height: f64) -> String {
     )
 }
 
-fn axis(svg: &mut String, x: f64, top: f64, height: f64, _most: f64, high: &str, low: &str) {
+fn axis(svg: &mut String, x: f64, top: f64, height: f64, high: &str, low: &str) {
     let _ = writeln!(
         svg,
         "<line x1=\"{x}\" x2=\"{x}\" y1=\"{top}\" y2=\"{0}\" stroke=\"#888\"/>\

@@ -76,7 +76,7 @@ pub fn render(run: &GradingRun, style: Style) -> String {
     out
 }
 
-/// How many cells a progress bar has.
+/// How many cells the report's progress bars have.
 const BAR_WIDTH: usize = 20;
 
 /// One bar per selected task: the share of its checks that pass, and the counts.
@@ -92,7 +92,7 @@ pub fn render_progress_bars(tasks: &[u8], results: &[CheckResult]) -> String {
             out,
             "  Task {} [{}] {passed:>2}/{:<2} {}",
             task.number,
-            bar(passed, own.len()),
+            bar(passed, own.len(), BAR_WIDTH),
             own.len(),
             task.title
         );
@@ -100,15 +100,15 @@ pub fn render_progress_bars(tasks: &[u8], results: &[CheckResult]) -> String {
     out
 }
 
-/// `passed` of `total` as [`BAR_WIDTH`] cells of `#` and `-`; a started task shows at least one
-/// `#`, and only a finished one is full.
-fn bar(passed: usize, total: usize) -> String {
+/// `passed` of `total` as `width` cells of `#` and `-`; a started task shows at least one `#`,
+/// and only a finished one is full.
+pub fn bar(passed: usize, total: usize, width: usize) -> String {
     let filled = match (passed, total) {
         (_, 0) | (0, _) => 0,
-        (p, t) if p == t => BAR_WIDTH,
-        (p, t) => (p * BAR_WIDTH / t).clamp(1, BAR_WIDTH - 1),
+        (p, t) if p >= t => width,
+        (p, t) => (p * width / t).clamp(1, width - 1),
     };
-    format!("{}{}", "#".repeat(filled), "-".repeat(BAR_WIDTH - filled))
+    format!("{}{}", "#".repeat(filled), "-".repeat(width - filled))
 }
 
 /// The checks' part of the report. `tasks` are the task numbers that were selected.
@@ -378,11 +378,15 @@ mod tests {
 
     #[test]
     fn a_bar_is_full_only_when_done_and_shows_any_start() {
-        assert_eq!(bar(0, 10), "-".repeat(20));
-        assert_eq!(bar(1, 54), format!("#{}", "-".repeat(19)));
-        assert_eq!(bar(5, 10), format!("{}{}", "#".repeat(10), "-".repeat(10)));
-        assert_eq!(bar(53, 54), format!("{}-", "#".repeat(19)));
-        assert_eq!(bar(7, 7), "#".repeat(20));
-        assert_eq!(bar(0, 0), "-".repeat(20));
+        assert_eq!(bar(0, 10, 20), "-".repeat(20));
+        assert_eq!(bar(1, 54, 20), format!("#{}", "-".repeat(19)));
+        assert_eq!(
+            bar(5, 10, 20),
+            format!("{}{}", "#".repeat(10), "-".repeat(10))
+        );
+        assert_eq!(bar(53, 54, 20), format!("{}-", "#".repeat(19)));
+        assert_eq!(bar(7, 7, 20), "#".repeat(20));
+        assert_eq!(bar(0, 0, 20), "-".repeat(20));
+        assert_eq!(bar(1, 15, 10), format!("#{}", "-".repeat(9)));
     }
 }

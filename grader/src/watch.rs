@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use grading::{kill_group, own_process_group, read_all};
 use keys::{read_lines, RawKeys};
 use notify::{RecursiveMode, Watcher};
-use state::{small_bar, state_of, TaskState};
+use state::{state_of, TaskState};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -283,7 +283,7 @@ impl Watch<'_> {
                 None => format!(
                     "Task {} [{}] {}/{}",
                     task.number,
-                    small_bar(state.passed, state.total),
+                    crate::report::bar(state.passed, state.total, 10),
                     state.passed,
                     state.total
                 ),

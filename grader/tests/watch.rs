@@ -1,7 +1,8 @@
 //! `watch`, through the real binary, in plain mode (no terminal), on a copy of `exercises/`: a
 //! change is noticed and its task graded first, the keys answer, and quitting, by `q` or by
 //! Ctrl-C, leaves no child process behind. Grading uses the grader binary already built (no
-//! `cargo run`), so these tests take seconds.
+//! `cargo run`), so these tests take seconds; what it should show is what that binary says when
+//! run by hand, so the tests hold at every stage of a student's work.
 
 #![cfg(target_os = "linux")]
 
@@ -123,36 +124,73 @@ fn marked_processes(marker: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the grader, run once by hand, says of each task: (passed, checks) and the first check
+/// that did not pass. The watcher must show the same, whatever the student has done so far.
+fn graded_by_hand() -> (Vec<(usize, usize)>, Option<String>) {
+    let mut tasks = Vec::new();
+    let mut first_failing = None;
+    for task in pool_checks::TASKS {
+        let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(["--task", &task.number.to_string(), "--json"])
+            .output()
+            .expect("Failed to run the grader");
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("a JSON report");
+        let checks: Vec<&serde_json::Value> = report["tasks"][0]["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .collect();
+        let passed = checks.iter().filter(|c| c["status"] == "passed").count();
+        if first_failing.is_none() {
+            first_failing = checks
+                .iter()
+                .find(|c| c["status"] != "passed")
+                .map(|c| c["id"].as_str().unwrap_or_default().to_string());
+        }
+        tasks.push((passed, checks.len()));
+    }
+    (tasks, first_failing)
+}
+
+/// The progress cell the watcher shows for `task` with `passed` of `total` checks.
+fn cell(task: u8, (passed, total): (usize, usize)) -> String {
+    format!(
+        "Task {task} [{}] {passed}/{total}",
+        grader::report::bar(passed, total, 10)
+    )
+}
+
 #[test]
 fn a_save_regrades_its_task_first_and_the_keys_answer() {
+    let (by_hand, first_failing) = graded_by_hand();
     let root = workshop_copy("save");
     let grader = PathBuf::from(env!("CARGO_BIN_EXE_grader"));
     let mut watching = start(&root, &grader, "save");
     watching.wait_for("Watching exercises for changes");
     // The first grading covers every task.
-    let task4 = pool_checks::CATALOGUE
-        .iter()
-        .filter(|info| info.task == 4)
-        .count();
-    watching.wait_for(&format!("Task 4 [----------] 0/{task4}"));
+    watching.wait_for(&cell(4, by_hand[3]));
     let file = root.join("exercises/src/task2_fixed_pool.rs");
     let mut text = std::fs::read_to_string(&file).expect("read");
     text.push_str("\n// a save\n");
     std::fs::write(&file, text).expect("write");
     watching.wait_for("changed: exercises/src/task2_fixed_pool.rs; grading task 2 first");
     let progress = watching.wait_for("progress:");
-    let task2 = pool_checks::CATALOGUE
-        .iter()
-        .filter(|info| info.task == 2)
-        .count();
-    assert!(
-        progress.contains(&format!("Task 2 [----------] 0/{task2}")),
-        "{progress}"
-    );
+    assert!(progress.contains(&cell(2, by_hand[1])), "{progress}");
     watching.key("n");
-    watching.wait_for("next: sync-factory (not started)");
     watching.key("h");
-    watching.wait_for("hint:     when get finds no idle buffer");
+    match first_failing {
+        Some(id) => {
+            watching.wait_for(&format!("next: {id} ("));
+            let info = pool_checks::CATALOGUE.iter().find(|info| info.id == id);
+            let hint = info.expect("a catalogued check").hint;
+            watching.wait_for(&format!("hint:     {}", &hint[..hint.len().min(30)]));
+        }
+        None => {
+            watching.wait_for("every graded check passes");
+            watching.wait_for("no hint needed");
+        }
+    }
     watching.key("q");
     watching.wait_for("stopped watching");
     assert_eq!(watching.exited(), Some(0));

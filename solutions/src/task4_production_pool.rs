@@ -102,17 +102,21 @@ impl ProductionPool {
         guard
     }
 
+    /// Admits a get of `capacity` as the policy says; a get the policy serves past the limits
+    /// is counted as degraded.
+    fn admit(&self, capacity: usize) -> Result<(), PoolError> {
+        if self.limits.admit(self.reserved_for(capacity))? == Admitted::Outside {
+            self.counters.add(Counter::Degraded, 1);
+        }
+        Ok(())
+    }
+
     /// A get that must not fail: at a limit, whatever the policy, it is served outside the
     /// limits and counted as degraded (never as rejected: nothing was refused).
     fn admit_anyway(&self, capacity: usize) {
-        let bytes = self.reserved_for(capacity);
-        match self.limits.admit(bytes) {
-            Ok(Admitted::Within) => {}
-            Ok(Admitted::Outside) => self.counters.add(Counter::Degraded, 1),
-            Err(_) => {
-                self.limits.reserve_anyway(bytes);
-                self.counters.add(Counter::Degraded, 1);
-            }
+        if self.admit(capacity).is_err() {
+            self.limits.reserve_anyway(self.reserved_for(capacity));
+            self.counters.add(Counter::Degraded, 1);
         }
     }
 
@@ -199,14 +203,8 @@ impl ProductionPoolApi for ProductionPool {
     /// Lets the policy decide at a limit: a get it refuses is counted as rejected, one it
     /// serves outside the limits (`allocate`) as degraded.
     fn try_get(&self, capacity: usize) -> Result<Pooled<'_, Self>, PoolError> {
-        match self.limits.admit(self.reserved_for(capacity)) {
-            Ok(Admitted::Within) => {}
-            Ok(Admitted::Outside) => self.counters.add(Counter::Degraded, 1),
-            Err(error) => {
-                self.counters.add(Counter::Rejected, 1);
-                return Err(error);
-            }
-        }
+        self.admit(capacity)
+            .inspect_err(|_| self.counters.add(Counter::Rejected, 1))?;
         Ok(self.lend(capacity, |pool, buffer| {
             Pooled::growable(pool, buffer, capacity)
         }))

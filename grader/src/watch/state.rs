@@ -64,10 +64,3 @@ pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
         trouble: None,
     }
 }
-
-/// `passed` of `total` as ten cells of `#` and `-`.
-pub fn small_bar(passed: usize, total: usize) -> String {
-    const WIDTH: usize = 10;
-    let filled = (passed * WIDTH).checked_div(total).unwrap_or(0).min(WIDTH);
-    format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled))
-}
