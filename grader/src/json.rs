@@ -9,7 +9,7 @@ use crate::table::Row;
 use serde::Serialize;
 
 /// Bumped whenever a field changes meaning or disappears. 2: the ratios and peaks of
-/// `analysis` are objects with named fields, not arrays.
+/// `analysis` are objects with named fields (and the rounds measured), not arrays.
 pub const REPORT_VERSION: u32 = 2;
 
 #[derive(Serialize)]

@@ -56,20 +56,24 @@ impl Request {
         };
         Some(match flag {
             RUN_CHECK => value("a check id").map(|id| Request::RunCheck { id }),
-            MEASURE => (|| {
-                let strategy = value("a strategy")?;
+            MEASURE => value("a strategy").and_then(|strategy| {
                 let workload = value("a workload")?;
-                let Some(strategy) = Strategy::named(&strategy) else {
-                    bail!("no strategy called `{strategy}`")
-                };
-                let Some(workload) = Workload::named(&workload) else {
-                    bail!("no workload called `{workload}`")
-                };
-                Ok(Request::Measure { strategy, workload })
-            })(),
+                measure(&strategy, &workload)
+            }),
             _ => return None,
         })
     }
+}
+
+/// The measurement of the strategy and workload called `strategy` and `workload`.
+fn measure(strategy: &str, workload: &str) -> Result<Request> {
+    let Some(strategy) = Strategy::named(strategy) else {
+        bail!("no strategy called `{strategy}`")
+    };
+    let Some(workload) = Workload::named(workload) else {
+        bail!("no workload called `{workload}`")
+    };
+    Ok(Request::Measure { strategy, workload })
 }
 
 /// What a child reports.

@@ -6,6 +6,7 @@ use crate::protocol::{Message, Request};
 use crate::status::{CheckResult, Status};
 use crate::subject::Subject;
 use anyhow::Result;
+use pool_checks::measure::Ratio;
 use pool_checks::strategy::Strategy;
 use pool_checks::workloads::Workload;
 use pool_checks::Role;
@@ -95,9 +96,9 @@ pub struct MeasuredFigures {
     /// 1 - pooled / unpooled.
     pub reduction: f64,
     /// Throughput ratio over the unpooled baseline, one thread.
-    pub one_thread: RatioFigures,
+    pub one_thread: Ratio,
     /// Throughput ratio over the unpooled baseline, two threads on one pool.
-    pub two_threads: RatioFigures,
+    pub two_threads: Ratio,
     /// Peak live bytes while a buffer was held, in the first and second half of a long run.
     pub peak_live: PeakLive,
     /// Live bytes after the run: what the pool retains.
@@ -106,17 +107,6 @@ pub struct MeasuredFigures {
     pub unpooled_peak: i64,
     /// Whether live memory stopped growing.
     pub stable: bool,
-}
-
-/// A throughput ratio measured over rounds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RatioFigures {
-    /// The median round: the figure the table shows.
-    pub median: f64,
-    /// The lowest round.
-    pub lowest: f64,
-    /// The highest round.
-    pub highest: f64,
 }
 
 /// Peak live bytes over the two halves of a long run: memory that stops growing has a second
@@ -131,17 +121,12 @@ pub struct PeakLive {
 
 impl From<pool_checks::strategy::Figures> for MeasuredFigures {
     fn from(figures: pool_checks::strategy::Figures) -> Self {
-        let ratio = |r: &pool_checks::measure::Ratio| RatioFigures {
-            median: r.median,
-            lowest: r.lowest,
-            highest: r.highest,
-        };
         MeasuredFigures {
             pooled_allocations: figures.allocations.pooled,
             unpooled_allocations: figures.allocations.unpooled,
             reduction: figures.allocations.reduction(),
-            one_thread: ratio(&figures.one_thread),
-            two_threads: ratio(&figures.two_threads),
+            one_thread: figures.one_thread,
+            two_threads: figures.two_threads,
             peak_live: PeakLive {
                 first_half: figures.memory.first_half_peak,
                 second_half: figures.memory.second_half_peak,

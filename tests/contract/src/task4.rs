@@ -209,9 +209,11 @@ pub struct Metrics {
     pub dropped_full: u64,
     /// Idle buffers freed by `trim` or `shrink_to`.
     pub dropped_trimmed: u64,
-    /// Gets served outside the pool's limits (policy `allocate`).
+    /// Gets served outside the pool's limits: any get at a limit under policy `allocate`, and
+    /// a `BufferPool::get` at a limit under any policy (it never fails).
     pub degraded: u64,
-    /// Gets refused at a limit (policies `wait` and `fail`).
+    /// Gets refused at a limit: a `try_get` under policy `fail`, or under `wait` after its
+    /// timeout. A get that was served is never counted here.
     pub rejected: u64,
 }
 

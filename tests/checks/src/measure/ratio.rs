@@ -66,7 +66,7 @@ impl Clock {
 }
 
 /// A measured throughput ratio: candidate speed over baseline speed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Ratio {
     /// The median of the rounds' ratios: the figure verdicts use.
     pub median: f64,

@@ -290,7 +290,7 @@ pub fn limits_hold_exactly_under_threads<W: Task4>(workshop: &W) -> Outcome {
     let (served, refused) = (served.into_inner(), refused.into_inner());
     let (most_held, most_bytes) = (most_held.into_inner(), most_bytes.into_inner());
     ensure(
-        most_held <= 3 && most_bytes <= MAX_BYTES,
+        most_held <= MAX_BYTES / BUFFER && most_bytes <= MAX_BYTES,
         || {
             format!(
                 "never more than {MAX_BYTES} bytes out (three {BUFFER}-byte buffers: the byte \
