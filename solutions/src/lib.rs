@@ -11,7 +11,7 @@ pub mod task2_size_class_pool;
 pub mod task3_measure;
 pub mod task4_config;
 pub mod task4_production_pool;
-pub mod thread_counters;
+pub mod tiered_store;
 
 pub use task1_sync_pool::SyncPool;
 pub use task2_adaptive_pool::AdaptivePool;

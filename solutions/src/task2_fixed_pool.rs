@@ -11,13 +11,18 @@
 //! a plain allocation and counted as misses).
 
 //!
-//! The idle buffers live in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`): its
-//! capacity is the pool's bound (a push into a full queue fails, and the buffer is dropped), and
-//! threads taking and returning buffers never wait for each other on a lock. A `Mutex<Vec<_>>`
-//! is just as correct and simpler to write; the benchmark (`cargo bench -p solutions --bench
-//! get_return`) shows what the queue buys, above all with two threads.
+//! # Where a buffer lives
+//!
+//! In two tiers ([`TieredStore`]): the calling thread's slot, one buffer per thread reached with
+//! no lock and no shared write, then a shared store behind a mutex. The simple, correct version
+//! of this pool is the shared store alone (a `Mutex<Vec<_>>` bounded at `max_pooled`); the slot
+//! in front is for speed: a thread that takes a buffer and gives it back, request after request,
+//! never touches memory another thread writes, so two threads cost what one does.
+//!
+//! The bound stays exact: a slot holds a place in `max_pooled` (at most half of them go to
+//! slots), so idle buffers in slots and in the store never exceed it.
 
-use crossbeam_queue::ArrayQueue;
+use crate::tiered_store::TieredStore;
 use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,10 +30,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A pool of buffers of one size. See the module docs.
 pub struct FixedPool {
     config: FixedPoolConfig,
-    idle: ArrayQueue<Box<Vec<u8>>>,
+    /// One class: every pooled buffer has `buffer_size` bytes.
+    idle: TieredStore,
     created: AtomicU64,
     dropped: AtomicU64,
 }
+
+/// The store's only class.
+const CLASS: usize = 0;
 
 impl FixedPool {
     /// A pool of `config.buffer_size`-byte buffers, `config.preallocate` of them made now.
@@ -48,10 +57,10 @@ impl FixedPool {
                 format!("must be at most max_pooled ({})", config.max_pooled),
             ));
         }
-        let idle = ArrayQueue::new(config.max_pooled);
+        let idle = TieredStore::new(1, config.max_pooled);
         for _ in 0..config.preallocate {
-            // Cannot fail: `preallocate <= max_pooled`, the queue's capacity.
-            let _ = idle.push(Box::new(Vec::with_capacity(config.buffer_size)));
+            // Cannot fail: `preallocate <= max_pooled`, the store's bound.
+            let _ = idle.put_shared(CLASS, Box::new(Vec::with_capacity(config.buffer_size)));
         }
         Ok(FixedPool {
             config,
@@ -62,13 +71,22 @@ impl FixedPool {
     }
 
     /// An idle buffer if there is one (its length kept: its initialised prefix), else a new one.
+    #[inline]
     fn take(&self, size: usize) -> Box<Vec<u8>> {
         if size > self.config.buffer_size {
             // Too large for this pool: a plain allocation, which `put` will not keep.
             return self.create(size);
         }
+        match self.idle.local(|local| local.take_parked(CLASS)) {
+            Some(buffer) => buffer,
+            None => self.take_slow(),
+        }
+    }
+
+    #[cold]
+    fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .pop()
+            .take_shared(CLASS)
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 
@@ -76,22 +94,36 @@ impl FixedPool {
         self.created.fetch_add(1, Ordering::Relaxed);
         Box::new(Vec::with_capacity(capacity))
     }
+
+    #[cold]
+    fn put_slow(&self, buffer: Box<Vec<u8>>) {
+        // A full store hands the buffer back, and it is dropped.
+        if self.idle.put_shared(CLASS, buffer).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl BufferPool for FixedPool {
+    #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }
 
+    #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
         Pooled::readable(self, self.take(len), len)
     }
 
+    #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
-        // Oversize requests, and buffers a holder grew or shrank, are not this pool's size; a full
-        // queue hands the buffer back, and it is dropped.
-        if buffer.capacity() != self.config.buffer_size || self.idle.push(buffer).is_err() {
+        // Oversize requests, and buffers a holder grew or shrank, are not this pool's size.
+        if buffer.capacity() != self.config.buffer_size {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if let Err(buffer) = self.idle.local(|local| local.park(CLASS, buffer)) {
+            self.put_slow(buffer);
         }
     }
 
@@ -99,7 +131,7 @@ impl BufferPool for FixedPool {
         PoolStats {
             created: self.created.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
-            idle: self.idle.len(),
+            idle: self.idle.idle(),
         }
     }
 }

@@ -16,11 +16,12 @@
 //! [`class_of_capacity`]; the mechanism (locks, stacks, counters) stays apart from it.
 
 //!
-//! Each class's idle buffers live in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`)
-//! whose capacity is the class's bound, as in `FixedPool`.
+//! Each class's idle buffers live in two tiers ([`TieredStore`]), as in `FixedPool`: the calling
+//! thread's slot for that class, then a shared store behind a mutex, bounded at `max_per_class`
+//! together. The simple version is the shared stores alone; the slots are for speed (see
+//! `FixedPool`). The waste figures are counted beside the slots, per thread.
 
-use crate::thread_counters::ThreadCounters;
-use crossbeam_queue::ArrayQueue;
+use crate::tiered_store::{Local, TieredStore};
 use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,18 +48,16 @@ pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> O
     Some((floor_bits - min_size.trailing_zeros()) as usize)
 }
 
-/// Indexes of the waste figures in the pool's [`ThreadCounters`].
+/// Indexes of the waste figures in the store's per-thread counters.
 const REQUESTED: usize = 0;
 const HANDED_OUT: usize = 1;
 
 /// A pool of power-of-two size classes. See the module docs.
 pub struct SizeClassPool {
     config: SizeClassConfig,
-    /// One bounded queue of idle buffers per class.
-    classes: Vec<ArrayQueue<Box<Vec<u8>>>>,
-    /// The waste figures, counted per thread so that threads do not contend for one cache line
-    /// (indexes `REQUESTED` and `HANDED_OUT`).
-    waste: ThreadCounters,
+    /// The idle buffers, one class each, and the waste figures (indexes `REQUESTED` and
+    /// `HANDED_OUT`), counted per thread so that threads do not contend for one cache line.
+    idle: TieredStore,
     created: AtomicU64,
     dropped: AtomicU64,
 }
@@ -89,32 +88,35 @@ impl SizeClassPool {
         let count = (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) + 1;
         Ok(SizeClassPool {
             config,
-            classes: (0..count)
-                .map(|_| ArrayQueue::new(config.max_per_class))
-                .collect(),
-            waste: ThreadCounters::default(),
+            idle: TieredStore::new(count as usize, config.max_per_class),
             created: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         })
     }
 
     /// A buffer that can hold `size` bytes, from its class or new; counts the waste.
+    #[inline]
     fn take(&self, size: usize) -> Box<Vec<u8>> {
         let SizeClassConfig {
             min_size, max_size, ..
         } = self.config;
-        let buffer = match class_of_request(size, min_size, max_size) {
-            Some(index) => self.classes[index]
-                .pop()
-                .unwrap_or_else(|| self.create(min_size << index)),
-            None => self.create(size),
-        };
-        let handed_out = buffer.capacity() as u64;
-        self.waste.update(|count| {
-            count.add(REQUESTED, size as u64);
-            count.add(HANDED_OUT, handed_out);
-        });
-        buffer
+        self.idle.local(|local| {
+            let buffer = match class_of_request(size, min_size, max_size) {
+                Some(index) => local
+                    .take_parked(index)
+                    .unwrap_or_else(|| self.take_slow(index)),
+                None => self.create(size),
+            };
+            count_waste(local, size, buffer.capacity());
+            buffer
+        })
+    }
+
+    #[cold]
+    fn take_slow(&self, index: usize) -> Box<Vec<u8>> {
+        self.idle
+            .take_shared(index)
+            .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 
     fn create(&self, capacity: usize) -> Box<Vec<u8>> {
@@ -123,23 +125,37 @@ impl SizeClassPool {
     }
 }
 
+/// Counts a request of `size` bytes served with a buffer of `capacity`.
+#[inline]
+fn count_waste(local: &Local<'_, ()>, size: usize, capacity: usize) {
+    local.add(REQUESTED, size as u64);
+    local.add(HANDED_OUT, capacity as u64);
+}
+
 impl BufferPool for SizeClassPool {
+    #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }
 
+    #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
         Pooled::readable(self, self.take(len), len)
     }
 
+    #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
         let SizeClassConfig {
             min_size, max_size, ..
         } = self.config;
-        // No class (too small or too large), or a full one (the queue hands the buffer back):
+        // No class (too small or too large), or a full one (the store hands the buffer back):
         // dropped.
         let kept = match class_of_capacity(buffer.capacity(), min_size, max_size) {
-            Some(index) => self.classes[index].push(buffer).is_ok(),
+            Some(index) => self
+                .idle
+                .local(|local| local.park(index, buffer))
+                .or_else(|buffer| self.idle.put_shared(index, buffer))
+                .is_ok(),
             None => false,
         };
         if !kept {
@@ -151,7 +167,7 @@ impl BufferPool for SizeClassPool {
         PoolStats {
             created: self.created.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
-            idle: self.classes.iter().map(ArrayQueue::len).sum(),
+            idle: self.idle.idle(),
         }
     }
 }
@@ -159,8 +175,8 @@ impl BufferPool for SizeClassPool {
 impl SizeClassPoolApi for SizeClassPool {
     fn waste(&self) -> Waste {
         Waste {
-            requested_bytes: self.waste.sum(REQUESTED),
-            handed_out_bytes: self.waste.sum(HANDED_OUT),
+            requested_bytes: self.idle.sum(REQUESTED),
+            handed_out_bytes: self.idle.sum(HANDED_OUT),
         }
     }
 }

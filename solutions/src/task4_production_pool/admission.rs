@@ -1,20 +1,24 @@
-//! The production pool's limits: two exact gauges (buffers and bytes in use), the high-water
+//! The production pool's limits: two exact gauges (buffers and bytes reserved), the high-water
 //! mark, and the policy that decides what a get at a limit gets. Mechanism only; the pool
 //! counts what the policy decided.
+//!
+//! A buffer parked in a thread's slot keeps its reservation (its *lease*): that is what makes the
+//! slot fast, since neither the return nor the next get on that thread touches these gauges. So
+//! the gauges count buffers held *and* parked with a lease: they bound what is held exactly, and
+//! overstate it by the parked leases. At a limit the pool takes parked leases back before its
+//! policy acts (see `ProductionPool::admit`).
 
+use crate::tiered_store::Parking;
 use pool_contract::task4::{LimitPolicy, PoolConfig, PoolError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// What the policy decided for a get.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admitted {
-    /// Within the limits.
-    Within,
-    /// Past a limit, served anyway (policy `allocate`): a degraded get.
-    Outside,
-}
+/// How many gets wait at the limit. Read by every return on the fast path (a return does not
+/// park its lease while someone waits), written only by waiters: on a cache line of its own, so
+/// that the gauges' writes on the slow path do not evict it from every thread's cache.
+#[repr(align(128))]
+struct Waiting(AtomicUsize);
 
 /// Buffers and bytes in use, against their limits.
 pub struct Limits {
@@ -26,7 +30,7 @@ pub struct Limits {
     bytes_in_use: AtomicUsize,
     high_water: AtomicUsize,
     /// Gets waiting at the limit; a release wakes one.
-    waiting: AtomicUsize,
+    waiting: Waiting,
     wait_lock: Mutex<()>,
     released: Condvar,
 }
@@ -42,15 +46,10 @@ impl Limits {
             in_use: AtomicUsize::new(0),
             bytes_in_use: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
-            waiting: AtomicUsize::new(0),
+            waiting: Waiting(AtomicUsize::new(0)),
             wait_lock: Mutex::new(()),
             released: Condvar::new(),
         }
-    }
-
-    /// Buffers in use now.
-    pub fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Acquire)
     }
 
     /// The most buffers in use at once.
@@ -58,20 +57,16 @@ impl Limits {
         self.high_water.load(Ordering::Acquire)
     }
 
-    /// Admits one buffer of `bytes` as the policy says: within the limits, outside them
-    /// (`allocate`), or not at all (`fail` at once, `wait` after its timeout).
-    pub fn admit(&self, bytes: usize) -> Result<Admitted, PoolError> {
-        if self.reserve(bytes) {
-            return Ok(Admitted::Within);
-        }
-        match self.policy {
-            LimitPolicy::Allocate => {
-                self.reserve_anyway(bytes);
-                Ok(Admitted::Outside)
-            }
-            LimitPolicy::Fail => Err(self.limit_error(bytes)),
-            LimitPolicy::Wait => self.wait_for_room(bytes).map(|()| Admitted::Within),
-        }
+    /// What to do at a limit.
+    pub fn policy(&self) -> LimitPolicy {
+        self.policy
+    }
+
+    /// Whether a get waits at the limit now: then a return gives its reservation back rather
+    /// than park it.
+    #[inline]
+    pub fn has_waiters(&self) -> bool {
+        self.waiting.0.load(Ordering::Relaxed) > 0
     }
 
     /// Takes one buffer and `bytes` whatever the limits: a get that must not fail.
@@ -109,7 +104,7 @@ impl Limits {
 
     /// Reserves one buffer and `bytes` within the limits; false (and nothing reserved) at a
     /// limit.
-    fn reserve(&self, bytes: usize) -> bool {
+    pub fn reserve(&self, bytes: usize) -> bool {
         let max = self.max_in_use;
         let slot = self
             .in_use
@@ -134,7 +129,7 @@ impl Limits {
 
     fn release_slot(&self) {
         self.in_use.fetch_sub(1, Ordering::AcqRel);
-        if self.waiting.load(Ordering::Acquire) > 0 {
+        if self.waiting.0.load(Ordering::Acquire) > 0 {
             // Taking the lock orders this wake-up after the waiter's last check.
             let _lock = self.lock_waiters();
             self.released.notify_one();
@@ -147,8 +142,9 @@ impl Limits {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn limit_error(&self, bytes: usize) -> PoolError {
-        if self.in_use() >= self.max_in_use {
+    /// The error for a get of `bytes` refused at a limit.
+    pub fn limit_error(&self, bytes: usize) -> PoolError {
+        if self.in_use.load(Ordering::Acquire) >= self.max_in_use {
             PoolError::LimitReached {
                 limit: "max_in_use",
                 value: self.max_in_use,
@@ -161,13 +157,17 @@ impl Limits {
         }
     }
 
-    fn wait_for_room(&self, bytes: usize) -> Result<(), PoolError> {
+    /// Waits up to the timeout for `attempt` to succeed, trying it again after each return
+    /// (and every few milliseconds: a return that parked its lease just before this get began to
+    /// wait wakes nobody, and `attempt` takes such leases back).
+    pub fn wait_for<T>(&self, mut attempt: impl FnMut() -> Option<T>) -> Result<T, PoolError> {
+        const RECHECK: Duration = Duration::from_millis(5);
         let started = Instant::now();
         let mut lock = self.lock_waiters();
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        self.waiting.0.fetch_add(1, Ordering::AcqRel);
         let result = loop {
-            if self.reserve(bytes) {
-                break Ok(());
+            if let Some(done) = attempt() {
+                break Ok(done);
             }
             let Some(left) = self
                 .wait_timeout
@@ -178,12 +178,22 @@ impl Limits {
                     waited_ms: started.elapsed().as_millis() as u64,
                 });
             };
-            lock = match self.released.wait_timeout(lock, left) {
+            lock = match self.released.wait_timeout(lock, left.min(RECHECK)) {
                 Ok((lock, _)) => lock,
                 Err(poisoned) => poisoned.into_inner().0,
             };
         };
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.waiting.0.fetch_sub(1, Ordering::AcqRel);
         result
+    }
+}
+
+impl Parking for Limits {
+    /// At the limit, a get takes back a buffer parked in another thread's slot, with its lease.
+    const OTHERS_MAY_TAKE: bool = true;
+
+    /// A parked buffer left its slot for the shared store: its lease is given back.
+    fn unparked(&self, capacity: usize) {
+        self.release(capacity);
     }
 }

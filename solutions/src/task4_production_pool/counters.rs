@@ -1,9 +1,11 @@
-//! The production pool's counters, by name: which slot of the per-thread counter set
-//! ([`ThreadCounters`]) holds which metric.
+//! The production pool's counters, by name: which of the per-thread counters beside each
+//! thread's slot ([`TieredStore`]) holds which metric. A bump is a plain load and store on the
+//! calling thread's own counter; a snapshot sums every thread's.
 
-use crate::thread_counters::{Bump, ThreadCounters};
+use super::admission::Limits;
+use crate::tiered_store::{Local, TieredStore};
 
-/// A counter (or, for `BytesRetained`, a gauge kept as one) of the production pool.
+/// A counter of the production pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counter {
     /// Gets served from an idle buffer.
@@ -22,53 +24,17 @@ pub enum Counter {
     Degraded,
     /// Gets refused at a limit.
     Rejected,
-    /// A gauge: capacity of the idle buffers, in bytes.
-    BytesRetained,
 }
 
 impl Counter {
-    /// Its slot in the counter set (the declaration order).
-    fn slot(self) -> usize {
-        self as usize
-    }
-}
-
-/// The pool's counters: a bump is a plain store on this thread's own slots.
-#[derive(Default)]
-pub struct Counters(ThreadCounters);
-
-impl Counters {
-    /// Bumps several counters at once (one look-up of this thread's slots).
+    /// Adds `amount` to this counter, on the thread of `local`.
     #[inline]
-    pub fn update(&self, bump: impl FnOnce(&CounterBump<'_, '_>)) {
-        self.0.update(|slots| bump(&CounterBump(slots)));
+    pub fn add(self, local: &Local<'_, Limits>, amount: u64) {
+        local.add(self as usize, amount);
     }
 
-    /// Adds `amount` to one counter.
-    #[inline]
-    pub fn add(&self, counter: Counter, amount: u64) {
-        self.update(|bump| bump.add(counter, amount));
-    }
-
-    /// The sum over every thread.
-    pub fn sum(&self, counter: Counter) -> u64 {
-        self.0.sum(counter.slot())
-    }
-}
-
-/// This thread's counters, while [`Counters::update`] runs.
-pub struct CounterBump<'slots, 'set>(&'slots Bump<'set>);
-
-impl CounterBump<'_, '_> {
-    /// Adds `amount` to `counter`.
-    #[inline]
-    pub fn add(&self, counter: Counter, amount: u64) {
-        self.0.add(counter.slot(), amount);
-    }
-
-    /// Subtracts `amount` from `counter` (a gauge).
-    #[inline]
-    pub fn sub(&self, counter: Counter, amount: u64) {
-        self.0.sub(counter.slot(), amount);
+    /// This counter, summed over every thread.
+    pub fn sum(self, store: &TieredStore<Limits>) -> u64 {
+        store.sum(self as usize)
     }
 }
