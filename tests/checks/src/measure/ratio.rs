@@ -209,41 +209,150 @@ fn time(clock: Clock, work: &mut dyn FnMut(), repeats: u32) -> Duration {
 
 /// The ratio with `threads` threads running each side at once on the same pool, by the wall
 /// clock (informational: two-thread figures depend on the allocator's arena locks and the
-/// machine's history). Each thread serves the batch [`THREADED_REPEATS`] times per start, so
-/// that starting threads costs little beside the work.
+/// machine's history). Each thread serves the batch [`THREADED_REPEATS`] times per start.
+///
+/// The threads are started once and kept for the whole measurement, as a server keeps its
+/// workers: starting threads for every timed run would time thread creation, and a pool's
+/// per-thread tier that a new thread always finds empty, rather than the pool at work. Each
+/// thread times its own batch and a run counts its slowest thread, so the time a sleeping
+/// thread takes to wake up is not counted either. As in [`ratios_by`], the sides alternate,
+/// each round keeps each side's fastest of [`SLICES`] runs, and the ratio is the median round.
 pub fn threaded_ratio<P: BufferPool>(
     workload: Workload,
     pool: &P,
     sizes: &[usize],
     threads: usize,
 ) -> Ratio {
-    let on_threads = |serve: &(dyn Fn() + Sync)| {
+    let crew = Crew::new(threads);
+    let serve = |side: Side| match side {
+        Side::Baseline => {
+            std::hint::black_box(workload.run_unpooled(sizes));
+        }
+        Side::Candidate => {
+            std::hint::black_box(workload.run_pooled(pool, sizes));
+        }
+    };
+    let ratios = without_counting(|| {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| {
-                    for _ in 0..THREADED_REPEATS {
-                        serve();
-                    }
-                });
+                scope.spawn(|| crew.work(&serve));
             }
+            // Warm-up: caches, the allocator's free lists, the pool's buffers and slots.
+            for _ in 0..2 {
+                crew.run(Side::Baseline);
+                crew.run(Side::Candidate);
+            }
+            let ratios: Vec<f64> = (0..ROUNDS)
+                .map(|round| {
+                    let (mut baseline, mut candidate) = (Duration::MAX, Duration::MAX);
+                    for slice in 0..SLICES {
+                        let mut time_baseline =
+                            || baseline = baseline.min(crew.run(Side::Baseline));
+                        let mut time_candidate =
+                            || candidate = candidate.min(crew.run(Side::Candidate));
+                        if (round + slice) % 2 == 0 {
+                            time_baseline();
+                            time_candidate();
+                        } else {
+                            time_candidate();
+                            time_baseline();
+                        }
+                    }
+                    baseline.as_secs_f64() / candidate.as_secs_f64().max(1e-9)
+                })
+                .collect();
+            crew.stop();
+            ratios
         })
-    };
-    let mut baseline = || {
-        on_threads(&|| {
-            std::hint::black_box(workload.run_unpooled(sizes));
-        })
-    };
-    let mut candidate = || {
-        on_threads(&|| {
-            std::hint::black_box(workload.run_pooled(pool, sizes));
-        })
-    };
-    Ratio::from_rounds(ratios_by(
-        Clock::Wall,
-        &mut baseline,
-        &mut candidate,
-        ROUNDS,
-    ))
+    });
+    match crew.take_panic() {
+        Some(panic) => std::panic::resume_unwind(panic),
+        None => Ratio::from_rounds(ratios),
+    }
+}
+
+/// Which side of a comparison the crew runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Baseline,
+    Candidate,
+}
+
+/// Threads that run one side at a time, started together by [`Crew::run`], until stopped.
+struct Crew {
+    /// What the next start runs: `None` stops the crew.
+    side: std::sync::Mutex<Option<Side>>,
+    start: std::sync::Barrier,
+    done: std::sync::Barrier,
+    /// The slowest worker's time for the current run, in nanoseconds.
+    slowest: std::sync::atomic::AtomicU64,
+    /// The first panic of a worker, raised again once the crew has stopped (a worker that
+    /// panicked keeps meeting the barriers, so the others never wait for it forever).
+    panic: std::sync::Mutex<Option<Box<dyn std::any::Any + Send>>>,
+}
+
+impl Crew {
+    fn new(threads: usize) -> Self {
+        Crew {
+            side: std::sync::Mutex::new(None),
+            start: std::sync::Barrier::new(threads + 1),
+            done: std::sync::Barrier::new(threads + 1),
+            slowest: std::sync::atomic::AtomicU64::new(0),
+            panic: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// A worker's life: wait for a start, serve the side [`THREADED_REPEATS`] times and time it,
+    /// report done.
+    fn work(&self, serve: &(dyn Fn(Side) + Sync)) {
+        loop {
+            self.start.wait();
+            let Some(side) = *lock(&self.side) else {
+                return;
+            };
+            if lock(&self.panic).is_none() {
+                let started = Instant::now();
+                let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    for _ in 0..THREADED_REPEATS {
+                        serve(side);
+                    }
+                }));
+                let took = started.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
+                self.slowest
+                    .fetch_max(took, std::sync::atomic::Ordering::Relaxed);
+                if let Err(panic) = served {
+                    lock(&self.panic).get_or_insert(panic);
+                }
+            }
+            self.done.wait();
+        }
+    }
+
+    /// Runs `side` on every worker at once, waits until all are done, and returns the slowest
+    /// worker's time.
+    fn run(&self, side: Side) -> Duration {
+        *lock(&self.side) = Some(side);
+        self.slowest.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.start.wait();
+        // The barrier orders every worker's `fetch_max` before this read.
+        self.done.wait();
+        Duration::from_nanos(self.slowest.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn stop(&self) {
+        *lock(&self.side) = None;
+        self.start.wait();
+    }
+
+    fn take_panic(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        lock(&self.panic).take()
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How many times each thread of [`threaded_ratio`] serves its batch per start.
