@@ -492,6 +492,89 @@ mod tests {
         insta::assert_json_snapshot!("metrics_json", json);
     }
 
+    /// Runs `at_limit` while another thread, still alive, has returned its only buffer (parked
+    /// in its slot with its lease) and waits.
+    fn with_a_lease_parked_elsewhere(pool: &ProductionPool, at_limit: impl FnOnce()) {
+        let (parked, done) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                drop(pool.get(100));
+                parked.wait();
+                done.wait();
+            });
+            parked.wait();
+            at_limit();
+            done.wait();
+        });
+    }
+
+    #[test]
+    fn a_lease_parked_by_a_live_thread_never_refuses_a_get() {
+        let pool = ProductionPool::new(PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        with_a_lease_parked_elsewhere(&pool, || {
+            assert_eq!(pool.metrics().in_use, 0, "a parked buffer is not held");
+            let taken = pool.try_get(100);
+            assert!(taken.is_ok(), "nothing is held: {:?}", taken.err());
+            let metrics = pool.metrics();
+            assert_eq!((metrics.hits, metrics.rejected, metrics.in_use), (1, 0, 1));
+        });
+    }
+
+    #[test]
+    fn a_bigger_get_at_the_limit_takes_the_parked_lease_back_too() {
+        let pool = ProductionPool::new(PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        with_a_lease_parked_elsewhere(&pool, || {
+            // Larger than a parked (standard) buffer: its lease is given back, then reserved anew.
+            let taken = pool.try_get(10_000).map(|buffer| buffer.capacity());
+            assert!(taken.is_ok_and(|capacity| capacity >= 10_000));
+        });
+    }
+
+    #[test]
+    fn a_waiting_get_is_served_by_a_buffer_parked_before_it_waited() {
+        let pool = ProductionPool::new(PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Wait,
+            wait_timeout_ms: 2_000,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        with_a_lease_parked_elsewhere(&pool, || {
+            let started = std::time::Instant::now();
+            assert!(pool.try_get(100).is_ok());
+            assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        });
+    }
+
+    #[test]
+    fn trim_frees_buffers_parked_in_other_threads_slots() {
+        let pool = ProductionPool::new(PoolConfig {
+            trim_keep_percent: 0,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        with_a_lease_parked_elsewhere(&pool, || {
+            assert_eq!(pool.metrics().pooled, 1);
+            pool.trim();
+            let metrics = pool.metrics();
+            assert_eq!((metrics.pooled, metrics.dropped_trimmed), (0, 1));
+        });
+        // Its lease was given back with it: the whole limit is free again.
+        let held: Vec<_> = (0..1024).map(|_| pool.try_get(100).unwrap()).collect();
+        assert_eq!(pool.metrics().degraded, 0);
+        drop(held);
+    }
+
     #[test]
     fn get_never_fails_even_when_the_policy_would() {
         let pool = ProductionPool::new(PoolConfig {
