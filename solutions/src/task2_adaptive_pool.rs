@@ -21,19 +21,34 @@
 //!
 //! It suits servers whose load changes over the day or whose message sizes drift. It is the wrong
 //! choice when the load is known and fixed (a fixed-size pool is simpler and cheaper) or when
-//! every microsecond counts: its bookkeeping runs under one lock on every get and return.
+//! every nanosecond counts: its bookkeeping runs under one lock on every get and return.
+//!
+//! # One lock
+//!
+//! Its decisions depend on everything it knows at once (the window's sizes, the buffers held, the
+//! idle ones), so its state lives under one lock. Unlike the fixed-size and size-class pools it
+//! has no per-thread tier: what it learns is defined over the sequence of all requests, and a
+//! tier that counted them per thread would make it depend on how threads interleave. The lock
+//! spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
+//! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
+//! kernel when two collide, made two threads cost 143 ns per get+return instead of 41.
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 
+use parking_lot::{Mutex, MutexGuard};
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
-use std::sync::{Mutex, MutexGuard};
 
 /// A pool that learns how many buffers to keep and how large. See the module docs.
 pub struct AdaptivePool {
     config: AdaptiveConfig,
-    state: Mutex<State>,
+    state: Locked,
 }
+
+/// The state's lock, on cache lines of its own, so that writing it does not evict the fields
+/// beside it from other threads' caches.
+#[repr(align(128))]
+struct Locked(Mutex<State>);
 
 /// Everything the pool knows, under one lock: the decisions depend on all of it at once.
 struct State {
@@ -147,7 +162,7 @@ impl AdaptivePool {
         }
         Ok(AdaptivePool {
             config,
-            state: Mutex::new(State {
+            state: Locked(Mutex::new(State {
                 idle: Vec::with_capacity(config.max_pooled),
                 held: 0,
                 peak_held: 0,
@@ -156,16 +171,14 @@ impl AdaptivePool {
                 max_retained: usize::MAX,
                 created: 0,
                 dropped: 0,
-            }),
+            })),
         })
     }
 
-    /// The state. A panic cannot happen while it is locked (no user code runs under the lock),
-    /// so a poisoned lock is used as it is.
+    /// The state. (`parking_lot`'s lock is not poisoned by a panic; none can happen under it
+    /// anyway, since no user code runs there.)
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.0.lock()
     }
 
     /// Records the request, hands out the smallest idle buffer that fits or a new one, and

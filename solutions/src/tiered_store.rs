@@ -202,7 +202,7 @@ impl<P: Parking> TieredStore<P> {
                     max_idle,
                     max_slot_places: max_idle / 2,
                     state: Mutex::new(ClassState {
-                        idle: Vec::with_capacity(max_idle.min(1024)),
+                        idle: Vec::new(),
                         slot_places: 0,
                     }),
                 })
