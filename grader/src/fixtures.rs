@@ -97,6 +97,9 @@ pub enum Flaw {
     MiscountsLeaks,
     /// Task 4: a get served past the limit is counted as rejected as well as degraded.
     CountsServedGetsAsRejected,
+    /// Task 4: each thread's last returned buffer is kept for that thread with its reservation,
+    /// which no other thread can take back.
+    KeepsReturnedReservations,
     /// Task 1: `warm` deadlocks.
     Deadlocks,
     /// Task 1: `get` spins forever on large requests.

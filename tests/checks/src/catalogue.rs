@@ -855,6 +855,22 @@ pub const CATALOGUE: &[CheckInfo] = &[
         timed: false,
     },
     CheckInfo {
+        id: "prod-limit-returned",
+        task: 4,
+        pool: Pool::Production,
+        file: "task4_production_pool.rs",
+        role: Role::Correctness,
+        title: "prod: a buffer returned on another thread never counts against the limit",
+        why: "the limit bounds buffers held; a returned buffer still counted as held, in a \
+            thread that is busy elsewhere, refuses gets while nothing is out",
+        hint: "a return releases the buffer's slot and bytes; if a per-thread cache keeps a \
+            returned buffer's reservation for speed, a get at the limit must take it back from \
+            that thread's cache (and in_use counts held buffers only)",
+        fixture: "keeps-returned-reservations",
+        time_limit: SECONDS_10,
+        timed: false,
+    },
+    CheckInfo {
         id: "prod-shrink",
         task: 4,
         pool: Pool::Production,

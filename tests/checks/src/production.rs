@@ -41,6 +41,10 @@ pub fn registered<W: Task4>() -> Vec<Registration<W>> {
             "prod-limit-threads",
             limits::limits_hold_exactly_under_threads::<W>,
         ),
+        (
+            "prod-limit-returned",
+            limits::a_returned_buffer_never_counts_against_the_limit::<W>,
+        ),
         ("prod-shrink", hygiene::shrink_frees_down_to_a_target::<W>),
         ("prod-zero", hygiene::zero_on_return_leaves_no_secret::<W>),
         ("prod-leaks", hygiene::leak_report_counts_exactly::<W>),

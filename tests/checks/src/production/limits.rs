@@ -241,6 +241,50 @@ pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
     ))
 }
 
+/// A buffer returned on another thread, which is still alive, is not held: it counts neither in
+/// `in_use` nor against `max_in_use`. A pool with a per-thread cache that keeps each returned
+/// buffer's reservation (so that its next get need not reserve again) must give that
+/// reservation back when another thread needs it.
+pub fn a_returned_buffer_never_counts_against_the_limit<W: Task4>(workshop: &W) -> Outcome {
+    let pool = build(
+        workshop,
+        PoolConfig {
+            max_in_use: 1,
+            ..limited(LimitPolicy::Fail)
+        },
+    )?;
+    let (returned, done) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    let (in_use, served) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            drop(pool.get(100));
+            returned.wait();
+            // Alive, and idle, while the check takes its buffer.
+            done.wait();
+        });
+        returned.wait();
+        let in_use = pool.metrics().in_use;
+        let served = pool.try_get(100).map(|buffer| buffer.capacity());
+        done.wait();
+        (in_use, served)
+    });
+    ensure(
+        in_use == 0 && served.is_ok(),
+        || {
+            "with max_in_use = 1 (policy fail), after another thread got a buffer and returned \
+             it, and while that thread lives on: in use 0, and a try_get here served"
+                .into()
+        },
+        || {
+            format!(
+                "in use {in_use}, try_get {served:?}: the returned buffer still counts as held \
+                 (a per-thread cache that keeps a returned buffer's reservation must give it \
+                 back when another thread is at the limit)"
+            )
+        },
+    )?;
+    passed("a buffer returned on another thread, still alive, left the limit free")
+}
+
 /// Many threads at both limits with the `fail` policy: never more buffers or bytes out than
 /// the limits allow, as the check itself counts them, and every get and refusal counted.
 pub fn limits_hold_exactly_under_threads<W: Task4>(workshop: &W) -> Outcome {
