@@ -31,7 +31,7 @@
 //! tier that counted them per thread would make it depend on how threads interleave. The lock
 //! spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
-//! kernel when two collide, made two threads cost 143 ns per get+return instead of 41.
+//! kernel when two collide, made two threads cost 143 ns per get+return instead of about 50.
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 

@@ -154,7 +154,7 @@ thread_local! {
     /// The id of the store used last on this thread and a pointer to this thread's entry in it
     /// (the first of `LOCAL`), or no store's id (`u64::MAX`) and null. It has no destructor, so
     /// reading it is a plain thread-local load: no check that the thread's storage is still
-    /// alive and no borrow flag, which `LOCAL` costs on every access (about 1.5 ns a get+return
+    /// alive and no borrow flag, which `LOCAL` costs on every access (about 1 ns, which a get+return
     /// pays twice).
     static HOT: Cell<(u64, *const Entry)> = const { Cell::new(NO_ENTRY) };
 }
