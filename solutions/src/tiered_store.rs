@@ -13,19 +13,22 @@
 //!
 //! # How a slot works
 //!
-//! - The owner **parks** a buffer with a plain store (no locked instruction), and **takes** it
-//!   with one atomic swap. The swap is what lets *other* threads empty a slot: `trim` and
-//!   `shrink_to` reach every thread's idle buffer, a production pool at its limit takes back a
-//!   parked buffer's reservation, and a thread that ended leaves nothing stranded. Only the owner
-//!   ever stores a buffer into its slot, and it does so only into an empty slot, so the swap
-//!   settles every race: whoever swaps first owns the buffer.
+//! - The owner **parks** a buffer with a plain store (no locked instruction). Other threads
+//!   touch a slot only to empty it, and only the owner stores into it, into an empty slot.
+//! - How the owner **takes** it back depends on the pool ([`Parking::OTHERS_MAY_TAKE`]). In the
+//!   production pool, other threads may empty a live thread's slot (its `trim` and `shrink_to`
+//!   reach every thread's idle buffer, and a get at a limit takes back a parked buffer's
+//!   reservation), so the owner takes with one atomic swap, which settles every race: whoever
+//!   swaps first owns the buffer. In Task 2's pools only a slot whose thread has ended is emptied
+//!   by others, so the owner takes with a plain load and store.
 //! - **The bound stays exact**: a slot may hold a buffer only while it holds a *place* in its
 //!   class's bound, taken once from the shared store (idle buffers in the store plus places held
 //!   by slots never exceed the bound). At most half of a bound goes to slots, so that threads
 //!   without a place still find room in the store. The price: a place held by a thread whose
 //!   buffer is out is room the store cannot use meanwhile.
-//! - **Threads that end**: their slots stay registered; the next thread to register with the pool
-//!   moves the buffers they parked to the shared store and frees their places
+//! - **Threads that end** leave nothing stranded: their slots stay registered; the next thread to
+//!   register with the pool moves the buffers they parked to the shared store and frees their
+//!   places
 //!   ([`Parking::unparked`] tells the pool, which may have reserved something for each).
 //!
 //! # Counters
