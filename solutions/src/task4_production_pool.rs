@@ -6,7 +6,7 @@
 //! Read `get_slow` and `put_slow` first: they are the whole pool, correct on their own.
 //!
 //! - **Store**: a bounded shared store of idle buffers (`max_pooled`).
-//! - **Limits** ([`Limits`]): two exact atomic gauges, buffers and bytes reserved. A get reserves
+//! - **Limits** (`Limits`, in `admission.rs`): two exact atomic gauges, buffers and bytes reserved. A get reserves
 //!   a slot with a compare-and-swap, so the limit holds under any interleaving; at the limit the
 //!   policy decides: allocate anyway and count it, wait on a condition variable for a return
 //!   (with a timeout), or fail at once. A return releases its reservation and wakes one waiter.
