@@ -508,14 +508,20 @@ mod tests {
         });
     }
 
-    #[test]
-    fn a_lease_parked_by_a_live_thread_never_refuses_a_get() {
-        let pool = ProductionPool::new(PoolConfig {
+    /// A pool of one buffer in use at most, with `policy` at the limit (waits up to 2 s).
+    fn one_in_use(policy: LimitPolicy) -> ProductionPool {
+        ProductionPool::new(PoolConfig {
             max_in_use: 1,
-            on_limit: LimitPolicy::Fail,
+            on_limit: policy,
+            wait_timeout_ms: 2_000,
             ..PoolConfig::default()
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_lease_parked_by_a_live_thread_never_refuses_a_get() {
+        let pool = one_in_use(LimitPolicy::Fail);
         with_a_lease_parked_elsewhere(&pool, || {
             assert_eq!(pool.metrics().in_use, 0, "a parked buffer is not held");
             let taken = pool.try_get(100);
@@ -527,12 +533,7 @@ mod tests {
 
     #[test]
     fn a_bigger_get_at_the_limit_takes_the_parked_lease_back_too() {
-        let pool = ProductionPool::new(PoolConfig {
-            max_in_use: 1,
-            on_limit: LimitPolicy::Fail,
-            ..PoolConfig::default()
-        })
-        .unwrap();
+        let pool = one_in_use(LimitPolicy::Fail);
         with_a_lease_parked_elsewhere(&pool, || {
             // Larger than a parked (standard) buffer: its lease is given back, then reserved anew.
             let taken = pool.try_get(10_000).map(|buffer| buffer.capacity());
@@ -542,13 +543,7 @@ mod tests {
 
     #[test]
     fn a_waiting_get_is_served_by_a_buffer_parked_before_it_waited() {
-        let pool = ProductionPool::new(PoolConfig {
-            max_in_use: 1,
-            on_limit: LimitPolicy::Wait,
-            wait_timeout_ms: 2_000,
-            ..PoolConfig::default()
-        })
-        .unwrap();
+        let pool = one_in_use(LimitPolicy::Wait);
         with_a_lease_parked_elsewhere(&pool, || {
             let started = std::time::Instant::now();
             assert!(pool.try_get(100).is_ok());
