@@ -23,27 +23,82 @@
 //! choice when the load is known and fixed (a fixed-size pool is simpler and cheaper) or when
 //! every nanosecond counts: its bookkeeping runs under one lock on every get and return.
 //!
-//! # One lock
+//! # One lock, and a per-thread fast path that keeps the calibration exact
 //!
 //! Its decisions depend on everything it knows at once (the window's sizes, the buffers held, the
-//! idle ones), so its state lives under one lock. Unlike the fixed-size and size-class pools it
-//! has no per-thread tier: what it learns is defined over the sequence of all requests, and a
-//! tier that counted them per thread would make it depend on how threads interleave. The lock
-//! spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
+//! idle ones), so its state lives under one lock. The simple version takes that lock on every
+//! get and return (read `take_slow` and `put_slow`: that is the whole pool). For speed, a thread
+//! that takes a buffer and gives it back, request after request, skips the lock:
+//!
+//! - A buffer it returns **waits in its slot** ([`TieredStore`]) and still counts as held; its
+//!   next get takes it back, without the lock, if it fits and is still worth keeping. The pair
+//!   leaves the held count as it was, so the peak is not missed. A get that takes the lock first
+//!   accounts for the waiting buffer as the return it was, and so do `trim` and `stats`, for
+//!   every thread's.
+//! - The sizes it asks for and the lengths it returns are **counted per thread** and added to the
+//!   window when it next takes the lock. So that the window still ends after exactly `window`
+//!   gets, a thread may serve only so many gets without the lock (its *credit*, granted under the
+//!   lock: half of what the window still allows, less the credit other threads hold), and the get
+//!   that ends a window always takes the lock. On one thread the pool therefore makes the same
+//!   decisions, at the same gets, as the simple version. On several, a thread's uncounted gets
+//!   (at most its credit) may land in the next window.
+//!
+//! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
 //! kernel when two collide, made two threads cost 143 ns per get+return instead of about 50.
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 
+use crate::tiered_store::{Local, Parking, TieredStore};
 use parking_lot::{Mutex, MutexGuard};
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A pool that learns how many buffers to keep and how large. See the module docs.
 pub struct AdaptivePool {
     config: AdaptiveConfig,
     state: Locked,
+    /// What the last calibration decided, for the lock-free path to read.
+    published: Published,
+    /// Each thread's waiting return (one slot) and its uncounted figures (`CREDIT`, ...).
+    local: TieredStore<Waiting>,
 }
+
+/// The largest capacity worth keeping, as the last calibration set it: read by every get and
+/// return that skips the lock, written only by calibrations, on a cache line of its own.
+#[repr(align(128))]
+struct Published {
+    max_retained: AtomicUsize,
+}
+
+/// Slots of returns waiting for their thread's next get: `trim` and `stats` account for every
+/// thread's, so a slot's owner takes its own with an atomic swap.
+struct Waiting;
+
+impl Parking for Waiting {
+    const OTHERS_MAY_TAKE: bool = true;
+
+    fn unparked(&self, _capacity: usize) {}
+}
+
+/// The only class of the slots.
+const SLOT: usize = 0;
+
+/// A thread's figures, in its counters: the gets it may still serve without the lock, the
+/// window (by number) and size of that credit (the credit spent is the gets it served without
+/// the lock), and the sizes it has not added to the window yet, as a histogram from `HISTOGRAM`
+/// on (one counter per class).
+const CREDIT: usize = 0;
+const CREDIT_WINDOW: usize = 1;
+const CREDIT_GRANTED: usize = 2;
+/// Which classes of the histogram hold counts: bit `i` for class `i` (class 64, sizes above
+/// 2^63, shares bit 63), so that adding them to the window visits only those.
+const TOUCHED: usize = 3;
+const HISTOGRAM: usize = 4;
+/// The classes of the histogram: one per power of two a `usize` can be rounded up to, and one
+/// above.
+const CLASSES: usize = usize::BITS as usize + 1;
 
 /// The state's lock, on cache lines of its own, so that writing it does not evict the fields
 /// beside it from other threads' caches.
@@ -61,6 +116,10 @@ struct State {
     typical_size: usize,
     /// Returned buffers larger than this are dropped (unbounded until the first calibration).
     max_retained: usize,
+    /// Windows ended so far: a credit granted in an earlier window is void.
+    windows: u64,
+    /// Credit granted in this window and not handed back yet.
+    credited: usize,
     created: u64,
     dropped: u64,
 }
@@ -69,7 +128,7 @@ struct State {
 /// power-of-two class (class `i` holds sizes in `(2^(i-1), 2^i]`). A fixed array: counting
 /// allocates nothing. The window ends after `gets` requests.
 struct Window {
-    counts: [u32; usize::BITS as usize + 1],
+    counts: [u32; CLASSES],
     /// Sizes counted (requests and returns).
     samples: usize,
     /// Requests counted.
@@ -79,7 +138,7 @@ struct Window {
 impl Window {
     const fn new() -> Self {
         Window {
-            counts: [0; usize::BITS as usize + 1],
+            counts: [0; CLASSES],
             samples: 0,
             gets: 0,
         }
@@ -169,9 +228,17 @@ impl AdaptivePool {
                 window: Window::new(),
                 typical_size: 0,
                 max_retained: usize::MAX,
+                windows: 0,
+                credited: 0,
                 created: 0,
                 dropped: 0,
             })),
+            published: Published {
+                max_retained: AtomicUsize::new(usize::MAX),
+            },
+            // Slots only: a waiting return belongs to its thread, and no bound of the store's
+            // applies (the pool's own bound applies once the return is accounted for).
+            local: TieredStore::with_parking(1, usize::MAX, Waiting),
         })
     }
 
@@ -181,19 +248,53 @@ impl AdaptivePool {
         self.state.0.lock()
     }
 
-    /// Records the request, hands out the smallest idle buffer that fits or a new one, and
-    /// recalibrates at the end of a window. Buffers to free are freed after the lock is released.
-    fn take(&self, size: usize) -> Box<Vec<u8>> {
+    /// The largest capacity worth keeping, as the last calibration set it.
+    #[inline]
+    fn max_retained(&self) -> usize {
+        self.published.max_retained.load(Ordering::Relaxed)
+    }
+
+    /// The fast path: this thread's waiting buffer, if the thread has credit left, the buffer
+    /// fits and it is still worth keeping. Otherwise the waiting buffer, if any, goes to the slow
+    /// path, which accounts for it.
+    #[inline]
+    fn take_fast(&self, size: usize) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
+        self.local.local(|local| {
+            let credit = local.get(CREDIT);
+            match local.take_parked(SLOT) {
+                Some(buffer)
+                    if credit > 0
+                        && buffer.capacity() >= size
+                        && buffer.capacity() <= self.max_retained() =>
+                {
+                    local.set(CREDIT, credit - 1);
+                    count_size(local, size);
+                    Ok(buffer)
+                }
+                waiting => Err(waiting),
+            }
+        })
+    }
+
+    /// The simple version, under the lock: accounts for this thread's uncounted figures and its
+    /// waiting return, records the request, hands out the smallest idle buffer that fits or a
+    /// new one, recalibrates at the end of a window, and grants the thread new credit. Buffers
+    /// to free are freed after the lock is released.
+    #[cold]
+    fn take_slow(&self, size: usize, waiting: Option<Box<Vec<u8>>>) -> Box<Vec<u8>> {
         let (buffer, freed) = {
             let mut state = self.lock();
+            let mut freed = Vec::new();
+            self.local.local(|local| self.hand_over(&mut state, local));
+            if let Some(waiting) = waiting {
+                freed.extend(self.account_waiting(&mut state, waiting));
+            }
             state.window.record_request(size);
             state.held += 1;
             state.peak_held = state.peak_held.max(state.held);
-            let freed = if state.window.gets >= self.config.window {
-                self.calibrate(&mut state)
-            } else {
-                Vec::new()
-            };
+            if state.window.gets >= self.config.window {
+                freed.append(&mut self.calibrate(&mut state));
+            }
             let best_fit = (0..state.idle.len())
                 .filter(|&index| state.idle[index].capacity() >= size)
                 .min_by_key(|&index| state.idle[index].capacity());
@@ -204,6 +305,8 @@ impl AdaptivePool {
                     None
                 }
             };
+            self.local
+                .local(|local| self.grant_credit(&mut state, local));
             (buffer.map(Ok).unwrap_or(Err(state.typical_size)), freed)
         };
         drop(freed);
@@ -214,12 +317,125 @@ impl AdaptivePool {
         })
     }
 
+    /// A buffer for a request of `size`: the fast path, or the slow one.
+    #[inline]
+    fn take(&self, size: usize) -> Box<Vec<u8>> {
+        match self.take_fast(size) {
+            Ok(buffer) => buffer,
+            Err(waiting) => self.take_slow(size, waiting),
+        }
+    }
+
+    /// The simple version of a return, under the lock: this thread's uncounted figures and its
+    /// waiting return first (it came back earlier), then this buffer.
+    #[cold]
+    fn put_slow(&self, buffer: Box<Vec<u8>>) {
+        let freed = {
+            let mut state = self.lock();
+            let waiting = self.local.local(|local| {
+                self.hand_over(&mut state, local);
+                local.take_parked(SLOT)
+            });
+            let mut freed: Vec<Box<Vec<u8>>> = Vec::new();
+            if let Some(waiting) = waiting {
+                freed.extend(self.account_waiting(&mut state, waiting));
+            }
+            // What the holder really used; a buffer returned empty says nothing new.
+            if !buffer.is_empty() {
+                state.window.record(buffer.len());
+            }
+            (freed, self.keep_or_drop(&mut state, buffer))
+        };
+        drop(freed);
+    }
+
+    /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
+    fn hand_over(&self, state: &mut State, local: &Local<'_, Waiting>) {
+        let mut touched = local.get(TOUCHED);
+        while touched != 0 {
+            let bit = touched.trailing_zeros() as usize;
+            touched &= touched - 1;
+            // Bit 63 stands for class 64 too.
+            let classes = if bit == 63 { 63..CLASSES } else { bit..bit + 1 };
+            for class in classes {
+                let count = local.get(HISTOGRAM + class);
+                state.window.counts[class] =
+                    state.window.counts[class].saturating_add(count as u32);
+                state.window.samples += count as usize;
+                local.set(HISTOGRAM + class, 0);
+            }
+        }
+        local.set(TOUCHED, 0);
+        // Each get served without the lock spent one credit.
+        state.window.gets += local.get(CREDIT_GRANTED).saturating_sub(local.get(CREDIT)) as usize;
+        if local.get(CREDIT_WINDOW) == state.windows {
+            state.credited = state
+                .credited
+                .saturating_sub(local.get(CREDIT_GRANTED) as usize);
+        }
+        local.set(CREDIT, 0);
+        local.set(CREDIT_GRANTED, 0);
+    }
+
+    /// Grants this thread the gets it may serve without the lock: half of what the window still
+    /// allows before the get that ends it, less what other threads hold.
+    fn grant_credit(&self, state: &mut State, local: &Local<'_, Waiting>) {
+        let left = self.config.window.saturating_sub(state.window.gets);
+        let free = left.saturating_sub(1).saturating_sub(state.credited);
+        let credit = free.div_ceil(2);
+        state.credited += credit;
+        local.set(CREDIT, credit as u64);
+        local.set(CREDIT_GRANTED, credit as u64);
+        local.set(CREDIT_WINDOW, state.windows);
+    }
+
+    /// A buffer that waited in a slot, accounted for as the return it was (its length was
+    /// counted when it came back): kept, or given back to be dropped.
+    fn account_waiting(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
+        self.keep_or_drop(state, buffer)
+    }
+
+    /// A return: no longer held; kept idle if worth keeping and there is room, else given back
+    /// to be dropped once the lock is released.
+    fn keep_or_drop(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
+        state.held = state.held.saturating_sub(1);
+        if buffer.capacity() <= state.max_retained && state.idle.len() < self.config.max_pooled {
+            state.idle.push(buffer);
+            None
+        } else {
+            state.dropped += 1;
+            Some(buffer)
+        }
+    }
+
+    /// The state, with every thread's waiting return accounted for (those dropped are freed),
+    /// and this thread's uncounted figures added: what `trim` and `stats` look at.
+    fn lock_settled(&self) -> MutexGuard<'_, State> {
+        let mut state = self.lock();
+        self.local.local(|local| self.hand_over(&mut state, local));
+        // Every slot, this thread's included, then those of threads that ended.
+        while let Some(buffer) = self
+            .local
+            .take_parked_anywhere(SLOT)
+            .or_else(|| self.local.take_shared(SLOT))
+        {
+            drop(self.account_waiting(&mut state, buffer));
+        }
+        state
+    }
+
     /// Learns the typical and the largest retained size from the window that just ended, and
     /// takes the idle buffers above the latter out of the pool (returned to be freed).
     fn calibrate(&self, state: &mut State) -> Vec<Box<Vec<u8>>> {
         state.typical_size = state.window.typical_size();
         state.max_retained = state.window.percentile_size(self.config.percentile);
+        self.published
+            .max_retained
+            .store(state.max_retained, Ordering::Relaxed);
         state.window = Window::new();
+        // Credit granted in the window that ended is void.
+        state.windows += 1;
+        state.credited = 0;
         let max_retained = state.max_retained;
         // In place, so that calibrating allocates nothing unless it frees something.
         let mut free = Vec::new();
@@ -236,33 +452,51 @@ impl AdaptivePool {
     }
 }
 
+/// Counts a size (asked for, or returned) in this thread's histogram.
+#[inline]
+fn count_size(local: &Local<'_, Waiting>, size: usize) {
+    let class = size_class(size);
+    local.add(HISTOGRAM + class, 1);
+    let touched = local.get(TOUCHED);
+    let bit = 1 << class.min(63);
+    if touched & bit == 0 {
+        local.set(TOUCHED, touched | bit);
+    }
+}
+
 impl BufferPool for AdaptivePool {
+    #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }
 
+    #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
         Pooled::readable(self, self.take(len), len)
     }
 
+    /// The fast path: the buffer waits in this thread's slot, still counted as held, for the
+    /// thread's next get; its length is counted now.
+    #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
-        let mut state = self.lock();
-        state.held = state.held.saturating_sub(1);
-        // What the holder really used; a buffer returned empty says nothing new.
-        if !buffer.is_empty() {
-            state.window.record(buffer.len());
+        if buffer.capacity() > self.max_retained() {
+            return self.put_slow(buffer);
         }
-        if buffer.capacity() <= state.max_retained && state.idle.len() < self.config.max_pooled {
-            state.idle.push(buffer);
-        } else {
-            state.dropped += 1;
-            drop(state);
-            drop(buffer);
+        let len = buffer.len();
+        let waiting = self.local.local(|local| {
+            local.park(SLOT, buffer).map(|()| {
+                if len > 0 {
+                    count_size(local, len);
+                }
+            })
+        });
+        if let Err(buffer) = waiting {
+            self.put_slow(buffer);
         }
     }
 
     fn stats(&self) -> PoolStats {
-        let state = self.lock();
+        let state = self.lock_settled();
         PoolStats {
             created: state.created,
             dropped: state.dropped,
@@ -274,7 +508,7 @@ impl BufferPool for AdaptivePool {
 impl AdaptivePoolApi for AdaptivePool {
     fn trim(&self) {
         let freed = {
-            let mut state = self.lock();
+            let mut state = self.lock_settled();
             let keep_idle = state
                 .peak_held
                 .saturating_sub(state.held)
@@ -340,6 +574,54 @@ mod tests {
         let window = window_of(&sizes);
         assert_eq!(window.percentile_size(95), 1024);
         assert_eq!(window.percentile_size(100), 1 << 22);
+    }
+
+    #[test]
+    fn the_window_ends_at_its_last_get_even_when_most_gets_skip_the_lock() {
+        let pool = AdaptivePool::new(AdaptiveConfig {
+            window: 20,
+            ..AdaptiveConfig::default()
+        })
+        .unwrap();
+        let big = pool.get(1 << 20);
+        // 18 more gets, most of them served from this thread's slot without the lock: 19 in
+        // all, one short of the window, so nothing is learned yet and the big buffer is kept.
+        for _ in 0..18 {
+            drop(pool.get(100));
+        }
+        drop(big);
+        assert_eq!(pool.stats().dropped, 0, "the window has not ended");
+        assert_eq!(pool.stats().idle, 2);
+    }
+
+    #[test]
+    fn another_threads_waiting_return_counts_for_stats_and_trim() {
+        let pool = AdaptivePool::new(AdaptiveConfig {
+            floor: 0,
+            ..AdaptiveConfig::default()
+        })
+        .unwrap();
+        let (returned, done) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                drop(pool.get(4096)); // waits in this thread's slot
+                returned.wait();
+                done.wait();
+            });
+            returned.wait();
+            assert_eq!(pool.stats().idle, 1, "accounted for as the return it was");
+            pool.trim();
+            pool.trim();
+            assert_eq!(
+                pool.stats(),
+                PoolStats {
+                    created: 1,
+                    dropped: 1,
+                    idle: 0
+                }
+            );
+            done.wait();
+        });
     }
 
     #[test]

@@ -43,8 +43,9 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// How many counters each thread's entry has.
-pub const COUNTERS: usize = 12;
+/// How many counters each thread's entry has: enough for the adaptive pool's histogram of sizes
+/// by power of two (65 classes) and its few other figures.
+pub const COUNTERS: usize = 72;
 
 /// How a pool uses its slots: whether other threads may empty a slot while its owner lives, and
 /// what the pool reserved for each parked buffer. Pools without reservations use `()`.
@@ -500,6 +501,18 @@ impl<P: Parking> Local<'_, P> {
     #[inline]
     pub fn sub(&self, index: usize, amount: u64) {
         self.add(index, amount.wrapping_neg());
+    }
+
+    /// This thread's counter `index` alone (for figures a thread hands over and resets itself).
+    #[inline]
+    pub fn get(&self, index: usize) -> u64 {
+        self.entry.counters[index].load(Ordering::Relaxed)
+    }
+
+    /// Sets this thread's counter `index` (only this thread writes it).
+    #[inline]
+    pub fn set(&self, index: usize, value: u64) {
+        self.entry.counters[index].store(value, Ordering::Relaxed);
     }
 }
 
