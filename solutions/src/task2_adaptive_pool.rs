@@ -49,7 +49,7 @@
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 
-use crate::tiered_store::{Local, Parking, TieredStore};
+use crate::tiered_store::{rebox, Local, Parking, TieredStore};
 use parking_lot::{Mutex, MutexGuard};
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
@@ -299,6 +299,7 @@ impl AdaptivePool {
                 .filter(|&index| state.idle[index].capacity() >= size)
                 .min_by_key(|&index| state.idle[index].capacity());
             let buffer = match best_fit {
+                // Its header moved to this thread, after the lock is released (see `rebox`).
                 Some(index) => Some(state.idle.swap_remove(index)),
                 None => {
                     state.created += 1;
@@ -310,6 +311,9 @@ impl AdaptivePool {
             (buffer.map(Ok).unwrap_or(Err(state.typical_size)), freed)
         };
         drop(freed);
+        if let Ok(idle) = buffer {
+            return rebox(idle);
+        }
         // New buffers are rounded up to their class, so that requests of one class share them.
         buffer.unwrap_or_else(|typical| {
             let capacity = class_capacity(size_class(size)).max(typical);
