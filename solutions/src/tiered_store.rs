@@ -419,6 +419,7 @@ impl<P: Parking> TieredStore<P> {
 /// shared store into a thread's use is re-boxed once (a small allocation, on the slow path), so
 /// the headers a thread keeps writing are its own.
 #[inline]
+#[allow(clippy::boxed_local)] // The old box is the point: it is replaced by one of this thread's.
 pub fn rebox(buffer: Box<Vec<u8>>) -> Box<Vec<u8>> {
     Box::new(*buffer)
 }
