@@ -580,22 +580,46 @@ mod tests {
         assert_eq!(window.percentile_size(100), 1 << 22);
     }
 
-    #[test]
-    fn the_window_ends_at_its_last_get_even_when_most_gets_skip_the_lock() {
+    /// A pool with windows of 20 gets: a 1 MiB buffer is held while `small` gets of 100 bytes
+    /// come and go (most of them served from this thread's slot, without the lock), then the big
+    /// buffer comes back. Its figures after that.
+    fn big_returned_after(small: usize) -> PoolStats {
         let pool = AdaptivePool::new(AdaptiveConfig {
             window: 20,
             ..AdaptiveConfig::default()
         })
         .unwrap();
         let big = pool.get(1 << 20);
-        // 18 more gets, most of them served from this thread's slot without the lock: 19 in
-        // all, one short of the window, so nothing is learned yet and the big buffer is kept.
-        for _ in 0..18 {
+        for _ in 0..small {
             drop(pool.get(100));
         }
         drop(big);
-        assert_eq!(pool.stats().dropped, 0, "the window has not ended");
-        assert_eq!(pool.stats().idle, 2);
+        pool.stats()
+    }
+
+    #[test]
+    fn the_window_ends_at_its_last_get_even_when_most_gets_skip_the_lock() {
+        // 19 gets in all: the window has not ended, nothing is learned, the big buffer is kept.
+        let (created, dropped, idle) = (2, 0, 2);
+        assert_eq!(
+            big_returned_after(18),
+            PoolStats {
+                created,
+                dropped,
+                idle
+            }
+        );
+        // 20 gets: the 20th ended the window and learned that 1 MiB is not worth keeping (95% of
+        // the requests were 100 bytes), so the big buffer is dropped when it comes back.
+        let (created, dropped, idle) = (2, 1, 1);
+        assert_eq!(
+            big_returned_after(19),
+            PoolStats {
+                created,
+                dropped,
+                idle
+            }
+        );
     }
 
     #[test]
@@ -626,25 +650,5 @@ mod tests {
             );
             done.wait();
         });
-    }
-
-    #[test]
-    fn returned_buffers_above_the_learned_size_are_dropped() {
-        let pool = AdaptivePool::new(AdaptiveConfig {
-            window: 20,
-            ..AdaptiveConfig::default()
-        })
-        .unwrap();
-        let big = pool.get(1 << 20);
-        for _ in 0..19 {
-            drop(pool.get(100));
-        }
-        drop(big);
-        assert_eq!(
-            pool.stats().dropped,
-            1,
-            "the 1 MiB buffer came back after calibration"
-        );
-        assert_eq!(pool.stats().idle, 1);
     }
 }
