@@ -85,6 +85,16 @@ impl Parking for Waiting {
 /// The only class of the slots.
 const SLOT: usize = 0;
 
+/// What serves a get that takes the lock.
+enum Served {
+    /// The buffer this thread returned last.
+    Own(Box<Vec<u8>>),
+    /// The smallest idle buffer that fits.
+    Idle(Box<Vec<u8>>),
+    /// A new buffer, at least the typical size.
+    New(usize),
+}
+
 /// A thread's figures, in its counters: the gets it may still serve without the lock, the
 /// window (by number) and size of that credit (the credit spent is the gets it served without
 /// the lock), and the sizes it has not added to the window yet, as a histogram from `HISTOGRAM`
@@ -282,12 +292,13 @@ impl AdaptivePool {
     /// to free are freed after the lock is released.
     #[cold]
     fn take_slow(&self, size: usize, waiting: Option<Box<Vec<u8>>>) -> Box<Vec<u8>> {
-        let (buffer, freed) = {
+        let (served, freed) = {
             let mut state = self.lock();
             let mut freed = Vec::new();
             self.local.local(|local| self.hand_over(&mut state, local));
-            if let Some(waiting) = waiting {
-                freed.extend(self.account_waiting(&mut state, waiting));
+            // The waiting buffer came back before this get: no longer held.
+            if waiting.is_some() {
+                state.held = state.held.saturating_sub(1);
             }
             state.window.record_request(size);
             state.held += 1;
@@ -295,30 +306,52 @@ impl AdaptivePool {
             if state.window.gets >= self.config.window {
                 freed.append(&mut self.calibrate(&mut state));
             }
-            let best_fit = (0..state.idle.len())
-                .filter(|&index| state.idle[index].capacity() >= size)
-                .min_by_key(|&index| state.idle[index].capacity());
-            let buffer = match best_fit {
-                // Its header moved to this thread, after the lock is released (see `rebox`).
-                Some(index) => Some(state.idle.swap_remove(index)),
-                None => {
-                    state.created += 1;
+            // This thread's waiting buffer serves the get if it fits and is still worth keeping,
+            // as on the fast path; otherwise it is kept or dropped as any return, and the
+            // smallest idle buffer that fits serves.
+            let own = match waiting {
+                Some(buffer)
+                    if buffer.capacity() >= size && buffer.capacity() <= state.max_retained =>
+                {
+                    Some(buffer)
+                }
+                Some(buffer) => {
+                    freed.extend(self.retain(&mut state, buffer));
                     None
+                }
+                None => None,
+            };
+            let served = match own {
+                Some(buffer) => Served::Own(buffer),
+                None => {
+                    let best_fit = (0..state.idle.len())
+                        .filter(|&index| state.idle[index].capacity() >= size)
+                        .min_by_key(|&index| state.idle[index].capacity());
+                    match best_fit {
+                        Some(index) => Served::Idle(state.idle.swap_remove(index)),
+                        None => {
+                            state.created += 1;
+                            Served::New(state.typical_size)
+                        }
+                    }
                 }
             };
             self.local
                 .local(|local| self.grant_credit(&mut state, local));
-            (buffer.map(Ok).unwrap_or(Err(state.typical_size)), freed)
+            (served, freed)
         };
         drop(freed);
-        if let Ok(idle) = buffer {
-            return rebox(idle);
+        match served {
+            Served::Own(buffer) => buffer,
+            // Its header moved to this thread (see `rebox`), now that the lock is released.
+            Served::Idle(buffer) => rebox(buffer),
+            // New buffers are rounded up to their class, so that requests of one class share
+            // them.
+            Served::New(typical) => {
+                let capacity = class_capacity(size_class(size)).max(typical);
+                Box::new(Vec::with_capacity(capacity))
+            }
         }
-        // New buffers are rounded up to their class, so that requests of one class share them.
-        buffer.unwrap_or_else(|typical| {
-            let capacity = class_capacity(size_class(size)).max(typical);
-            Box::new(Vec::with_capacity(capacity))
-        })
     }
 
     /// A buffer for a request of `size`: the fast path, or the slow one.
@@ -403,6 +436,12 @@ impl AdaptivePool {
     /// to be dropped once the lock is released.
     fn keep_or_drop(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
         state.held = state.held.saturating_sub(1);
+        self.retain(state, buffer)
+    }
+
+    /// A buffer no longer held: kept idle if worth keeping and there is room, else given back to
+    /// be dropped once the lock is released.
+    fn retain(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
         if buffer.capacity() <= state.max_retained && state.idle.len() < self.config.max_pooled {
             state.idle.push(buffer);
             None
