@@ -114,8 +114,11 @@ impl<'pool, P: BufferPool + ?Sized> Pooled<'pool, P> {
     #[inline]
     pub fn growable(pool: &'pool P, mut buffer: Box<Vec<u8>>, capacity: usize) -> Self {
         buffer.clear();
-        // `reserve` counts from the length, now 0: capacity >= `capacity` afterwards.
-        buffer.reserve(capacity);
+        // `reserve` counts from the length, now 0: capacity >= `capacity` afterwards. Checked
+        // first because a reused buffer almost always fits, and `reserve` is a call.
+        if buffer.capacity() < capacity {
+            buffer.reserve(capacity);
+        }
         Pooled::new(pool, buffer)
     }
 
