@@ -278,15 +278,25 @@ impl<P: Parking> TieredStore<P> {
     /// A new entry, registered; entries of threads that ended are retired first.
     fn register(&self) -> Arc<Entry> {
         let entry = Arc::new(Entry::new(self.classes.len()));
-        let mut registry = self.lock_registry();
-        self.retire_ended(&mut registry);
-        registry.entries.push(Arc::clone(&entry));
+        let unparked = {
+            let mut registry = self.lock_registry();
+            let unparked = self.retire_ended(&mut registry);
+            registry.entries.push(Arc::clone(&entry));
+            unparked
+        };
+        // Outside the registry's lock: the pool may take locks of its own (a production pool
+        // wakes a waiting get, which may be looking through the registry meanwhile).
+        for capacity in unparked {
+            self.parking.unparked(capacity);
+        }
         entry
     }
 
     /// Entries that only the registry holds belong to threads that ended: their counts are kept
     /// in `retired`, their parked buffers go to the shared store, their places are freed.
-    fn retire_ended(&self, registry: &mut Registry) {
+    /// Returns the capacities of the buffers moved, for [`Parking::unparked`].
+    fn retire_ended(&self, registry: &mut Registry) -> Vec<usize> {
+        let mut unparked = Vec::new();
         let Registry { entries, retired } = registry;
         entries.retain(|entry| {
             if Arc::strong_count(entry) > 1 {
@@ -304,7 +314,7 @@ impl<P: Parking> TieredStore<P> {
                     let mut state = class.lock();
                     state.slot_places -= 1;
                     if let Some(buffer) = buffer {
-                        self.parking.unparked(buffer.capacity());
+                        unparked.push(buffer.capacity());
                         // Fits: the place just freed is room for it.
                         state.idle.push(buffer);
                     }
@@ -312,6 +322,7 @@ impl<P: Parking> TieredStore<P> {
             }
             false
         });
+        unparked
     }
 
     /// An idle buffer of `class` from the shared store, its header moved to this thread (see

@@ -10,7 +10,7 @@
 
 use crate::tiered_store::Parking;
 use pool_contract::task4::{LimitPolicy, PoolConfig, PoolError};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,8 @@ pub struct Limits {
     high_water: AtomicUsize,
     /// Gets waiting at the limit; a release wakes one.
     waiting: Waiting,
+    /// Releases so far: a waiter sleeps only if none came since it last tried.
+    releases: AtomicU64,
     wait_lock: Mutex<()>,
     released: Condvar,
 }
@@ -53,6 +55,7 @@ impl Limits {
             bytes_in_use: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             waiting: Waiting(AtomicUsize::new(0)),
+            releases: AtomicU64::new(0),
             wait_lock: Mutex::new(()),
             released: Condvar::new(),
         }
@@ -135,7 +138,10 @@ impl Limits {
 
     fn release_slot(&self) {
         self.in_use.fetch_sub(1, Ordering::AcqRel);
-        if self.waiting.0.load(Ordering::Acquire) > 0 {
+        // SeqCst, paired with the waiter's: either this release sees the waiter, or the waiter
+        // sees this release before it sleeps.
+        self.releases.fetch_add(1, Ordering::SeqCst);
+        if self.waiting.0.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this wake-up after the waiter's last check.
             let _lock = self.lock_waiters();
             self.released.notify_one();
@@ -166,11 +172,14 @@ impl Limits {
     /// Waits up to the timeout for `attempt` to succeed, trying it again after each return,
     /// and every [`RECHECK`]: a return that parked its lease just before this get began to wait
     /// wakes nobody, and `attempt` takes such leases back.
+    ///
+    /// `attempt` runs without the waiters' lock: it may itself release a reservation (a parked
+    /// lease too small for this get), and a release takes that lock to wake a waiter.
     pub fn wait_for<T>(&self, mut attempt: impl FnMut() -> Option<T>) -> Result<T, PoolError> {
         let started = Instant::now();
-        let mut lock = self.lock_waiters();
-        self.waiting.0.fetch_add(1, Ordering::AcqRel);
+        self.waiting.0.fetch_add(1, Ordering::SeqCst);
         let result = loop {
+            let seen = self.releases.load(Ordering::SeqCst);
             if let Some(done) = attempt() {
                 break Ok(done);
             }
@@ -183,12 +192,16 @@ impl Limits {
                     waited_ms: started.elapsed().as_millis() as u64,
                 });
             };
-            lock = match self.released.wait_timeout(lock, left.min(RECHECK)) {
-                Ok((lock, _)) => lock,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+            let lock = self.lock_waiters();
+            // A release since this get last tried: try again rather than sleep. Otherwise any
+            // later release wakes it, since it notifies under the lock held from here until
+            // `wait_timeout` lets go of it.
+            if self.releases.load(Ordering::SeqCst) != seen {
+                continue;
+            }
+            drop(self.released.wait_timeout(lock, left.min(RECHECK)));
         };
-        self.waiting.0.fetch_sub(1, Ordering::AcqRel);
+        self.waiting.0.fetch_sub(1, Ordering::SeqCst);
         result
     }
 }
@@ -200,5 +213,62 @@ impl Parking for Limits {
     /// A parked buffer left its slot for the shared store: its lease is given back.
     fn unparked(&self, capacity: usize) {
         self.release(capacity);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_waiting_get_whose_attempt_releases_a_reservation_does_not_deadlock() {
+        // What a waiting get does when it takes back a parked lease too small for it: it
+        // releases that lease, and a release wakes waiters through the waiters' lock, which a
+        // waiter once held while it tried.
+        let limits = Limits::new(&PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Wait,
+            wait_timeout_ms: 2_000,
+            ..PoolConfig::default()
+        });
+        assert!(limits.reserve(4096));
+        let mut tries = 0;
+        let served = limits.wait_for(|| {
+            tries += 1;
+            if tries == 1 {
+                limits.release(4096);
+                return None;
+            }
+            limits.reserve(4096).then_some(())
+        });
+        assert_eq!((served, tries), (Ok(()), 2));
+    }
+
+    #[test]
+    fn a_release_while_a_get_waits_wakes_it_at_once() {
+        let limits = Limits::new(&PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Wait,
+            wait_timeout_ms: 5_000,
+            ..PoolConfig::default()
+        });
+        assert!(limits.reserve(4096));
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                limits.release(4096);
+            });
+            assert_eq!(
+                limits.wait_for(|| limits.reserve(4096).then_some(())),
+                Ok(())
+            );
+        });
+        // Woken by the release, not by the timeout (nor only by the 50 ms re-check).
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
