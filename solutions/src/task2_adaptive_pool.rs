@@ -375,7 +375,7 @@ impl AdaptivePool {
             });
             let mut freed: Vec<Box<Vec<u8>>> = Vec::new();
             if let Some(waiting) = waiting {
-                freed.extend(self.account_waiting(&mut state, waiting));
+                freed.extend(self.keep_or_drop(&mut state, waiting));
             }
             // What the holder really used; a buffer returned empty says nothing new.
             if !buffer.is_empty() {
@@ -426,13 +426,8 @@ impl AdaptivePool {
         local.set(CREDIT_WINDOW, state.windows);
     }
 
-    /// A buffer that waited in a slot, accounted for as the return it was (its length was
-    /// counted when it came back): kept, or given back to be dropped.
-    fn account_waiting(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
-        self.keep_or_drop(state, buffer)
-    }
-
-    /// A return: no longer held; kept idle if worth keeping and there is room, else given back
+    /// A return (a buffer that waited in a slot too: its length was counted when it came back):
+    /// no longer held; kept idle if worth keeping and there is room, else given back
     /// to be dropped once the lock is released.
     fn keep_or_drop(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
         state.held = state.held.saturating_sub(1);
@@ -460,9 +455,9 @@ impl AdaptivePool {
         while let Some(buffer) = self
             .local
             .take_parked_anywhere(SLOT)
-            .or_else(|| self.local.take_shared(SLOT))
+            .or_else(|| self.local.remove_shared(SLOT))
         {
-            drop(self.account_waiting(&mut state, buffer));
+            drop(self.keep_or_drop(&mut state, buffer));
         }
         state
     }

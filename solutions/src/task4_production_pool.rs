@@ -3,7 +3,7 @@
 //!
 //! # Design: the simple version
 //!
-//! Read `get_slow` and `put_slow` first: they are the whole pool, correct on their own.
+//! Read `admit`, `hand_out` and `put_slow` first: they are the whole pool, correct on their own.
 //!
 //! - **Store**: a bounded shared store of idle buffers (`max_pooled`).
 //! - **Limits** (`Limits`, in `admission.rs`): two exact atomic gauges, buffers and bytes reserved. A get reserves
@@ -120,35 +120,41 @@ impl ProductionPool {
         })
     }
 
-    /// The slow path: admits the get as the policy says, then hands out an idle buffer or a new
-    /// one, shaped by `shape`.
+    /// The slow path of a get that must not fail (`BufferPool::get`): at a limit, whatever the
+    /// policy, it is served outside the limits and counted as degraded (never as rejected:
+    /// nothing was refused).
     #[cold]
     fn get_slow<'a>(
         &'a self,
         capacity: usize,
-        may_fail: bool,
         shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
-    ) -> Result<Pooled<'a, Self>, PoolError> {
+    ) -> Pooled<'a, Self> {
         let reserved = self.reserved_for(capacity);
-        let buffer = match self.admit(reserved) {
-            Ok(Admission::Reclaimed(buffer)) => {
+        let admission = self.admit(reserved).unwrap_or_else(|_| {
+            self.limits().reserve_anyway(reserved);
+            Admission::Outside
+        });
+        self.hand_out(capacity, reserved, admission, shape)
+    }
+
+    /// Hands out a buffer for a get of `capacity` let through as `admission` says (`reserved`
+    /// bytes reserved), shaped by `shape`: an idle buffer or a new one, unless the admission
+    /// brought one.
+    fn hand_out<'a>(
+        &'a self,
+        capacity: usize,
+        reserved: usize,
+        admission: Admission,
+        shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
+    ) -> Pooled<'a, Self> {
+        let buffer = match admission {
+            Admission::Reclaimed(buffer) => {
                 self.idle.local(|local| Counter::Hits.add(local, 1));
                 // Its lease covers `reserved`: nothing more to account.
-                return Ok(self.lend(shape(buffer)));
+                return self.lend(shape(buffer));
             }
-            Ok(Admission::Within) => self.take(capacity),
-            Ok(Admission::Outside) => {
-                self.idle.local(|local| Counter::Degraded.add(local, 1));
-                self.take(capacity)
-            }
-            Err(error) if may_fail => {
-                self.idle.local(|local| Counter::Rejected.add(local, 1));
-                return Err(error);
-            }
-            // A get that must not fail: served outside the limits, counted as degraded (never
-            // as rejected: nothing was refused).
-            Err(_) => {
-                self.limits().reserve_anyway(reserved);
+            Admission::Within => self.take(capacity),
+            Admission::Outside => {
                 self.idle.local(|local| Counter::Degraded.add(local, 1));
                 self.take(capacity)
             }
@@ -156,7 +162,7 @@ impl ProductionPool {
         let guard = shape(buffer);
         // The limit reserved the standard figure; account for the capacity really handed out.
         self.limits().handed_out(reserved, guard.capacity());
-        Ok(self.lend(guard))
+        self.lend(guard)
     }
 
     /// Lets a get of `reserved` bytes through the limits, as the policy says.
@@ -222,17 +228,16 @@ impl ProductionPool {
         guard
     }
 
-    /// A get of `capacity`: the fast path, or the slow one (`may_fail`: `try_get`).
+    /// A get that must not fail, of `capacity`: the fast path, or the slow one.
     #[inline]
     fn get_shaped<'a>(
         &'a self,
         capacity: usize,
-        may_fail: bool,
         shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
-    ) -> Result<Pooled<'a, Self>, PoolError> {
+    ) -> Pooled<'a, Self> {
         match self.take_parked(capacity) {
-            Some(buffer) => Ok(shape(buffer)),
-            None => self.get_slow(capacity, may_fail, shape),
+            Some(buffer) => shape(buffer),
+            None => self.get_slow(capacity, shape),
         }
     }
 
@@ -260,7 +265,7 @@ impl ProductionPool {
     /// An idle buffer from anywhere (the shared store, then any thread's slot, giving its lease
     /// back), to be freed.
     fn take_any_idle(&self) -> Option<Box<Vec<u8>>> {
-        if let Some(buffer) = self.idle.take_shared(CLASS) {
+        if let Some(buffer) = self.idle.remove_shared(CLASS) {
             return Some(buffer);
         }
         let parked = self.idle.take_parked_anywhere(CLASS)?;
@@ -294,21 +299,12 @@ impl BufferPool for ProductionPool {
     /// limits and counted as degraded. Use `try_get` to let the policy refuse.
     #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        let shape = |buffer| Pooled::growable(self, buffer, capacity);
-        match self.get_shaped(capacity, false, shape) {
-            Ok(guard) => guard,
-            // Not reached (`may_fail` is false); served plainly rather than panic.
-            Err(_) => Pooled::growable(self, Box::default(), capacity),
-        }
+        self.get_shaped(capacity, |buffer| Pooled::growable(self, buffer, capacity))
     }
 
     #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        let shape = |buffer| Pooled::readable(self, buffer, len);
-        match self.get_shaped(len, false, shape) {
-            Ok(guard) => guard,
-            Err(_) => Pooled::readable(self, Box::default(), len),
-        }
+        self.get_shaped(len, |buffer| Pooled::readable(self, buffer, len))
     }
 
     #[inline]
@@ -367,9 +363,18 @@ impl ProductionPoolApi for ProductionPool {
     /// Lets the policy decide at a limit: a get it refuses is counted as rejected, one it
     /// serves outside the limits (`allocate`) as degraded.
     fn try_get(&self, capacity: usize) -> Result<Pooled<'_, Self>, PoolError> {
-        self.get_shaped(capacity, true, |buffer| {
-            Pooled::growable(self, buffer, capacity)
-        })
+        let shape = |buffer| Pooled::growable(self, buffer, capacity);
+        if let Some(buffer) = self.take_parked(capacity) {
+            return Ok(shape(buffer));
+        }
+        let reserved = self.reserved_for(capacity);
+        match self.admit(reserved) {
+            Ok(admission) => Ok(self.hand_out(capacity, reserved, admission, shape)),
+            Err(error) => {
+                self.idle.local(|local| Counter::Rejected.add(local, 1));
+                Err(error)
+            }
+        }
     }
 
     fn metrics(&self) -> Metrics {

@@ -35,8 +35,7 @@
 //!
 //! Each thread's entry also holds [`COUNTERS`] counters that only that thread writes: a bump is a
 //! plain load and store, a reader sums every entry (and those of threads that ended). The sum is
-//! exact once the threads being counted are done; gauges work too, since a thread may subtract
-//! what another added and the wrapping sum is exact.
+//! exact once the threads being counted are done.
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -325,11 +324,16 @@ impl<P: Parking> TieredStore<P> {
         unparked
     }
 
-    /// An idle buffer of `class` from the shared store, its header moved to this thread (see
-    /// [`rebox`]).
+    /// An idle buffer of `class` from the shared store, for this thread to use: its header moved
+    /// to this thread (see [`rebox`]).
     pub fn take_shared(&self, class: usize) -> Option<Box<Vec<u8>>> {
-        let buffer = self.classes[class].lock().idle.pop()?;
-        Some(rebox(buffer))
+        self.remove_shared(class).map(rebox)
+    }
+
+    /// An idle buffer of `class` from the shared store as it is: one to free, or to keep
+    /// elsewhere, needs no header of this thread's.
+    pub fn remove_shared(&self, class: usize) -> Option<Box<Vec<u8>>> {
+        self.classes[class].lock().idle.pop()
     }
 
     /// Keeps `buffer` in the shared store of `class` if its bound has room; otherwise gives it
@@ -527,12 +531,6 @@ impl<P: Parking> Local<'_, P> {
         );
     }
 
-    /// Subtracts `amount` from counter `index` (for gauges).
-    #[inline]
-    pub fn sub(&self, index: usize, amount: u64) {
-        self.add(index, amount.wrapping_neg());
-    }
-
     /// This thread's counter `index` alone (for figures a thread hands over and resets itself).
     #[inline]
     pub fn get(&self, index: usize) -> u64 {
@@ -651,16 +649,6 @@ mod tests {
         });
         assert_eq!(store.sum(0), 8000);
         assert_eq!(store.sum(1), 24_000);
-    }
-
-    #[test]
-    fn a_gauge_can_go_down_on_another_thread() {
-        let store = TieredStore::new(0, 1);
-        store.local(|local| local.add(2, 100));
-        std::thread::scope(|scope| {
-            scope.spawn(|| store.local(|local| local.sub(2, 60)));
-        });
-        assert_eq!(store.sum(2), 40);
     }
 
     #[test]

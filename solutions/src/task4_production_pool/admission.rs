@@ -220,18 +220,24 @@ impl Parking for Limits {
 mod tests {
     use super::*;
 
+    /// Limits of one buffer in use, policy `wait` (5 s), with that buffer reserved.
+    fn one_reserved() -> Limits {
+        let limits = Limits::new(&PoolConfig {
+            max_in_use: 1,
+            on_limit: LimitPolicy::Wait,
+            wait_timeout_ms: 5_000,
+            ..PoolConfig::default()
+        });
+        assert!(limits.reserve(4096));
+        limits
+    }
+
     #[test]
     fn a_waiting_get_whose_attempt_releases_a_reservation_does_not_deadlock() {
         // What a waiting get does when it takes back a parked lease too small for it: it
         // releases that lease, and a release wakes waiters through the waiters' lock, which a
         // waiter once held while it tried.
-        let limits = Limits::new(&PoolConfig {
-            max_in_use: 1,
-            on_limit: LimitPolicy::Wait,
-            wait_timeout_ms: 2_000,
-            ..PoolConfig::default()
-        });
-        assert!(limits.reserve(4096));
+        let limits = one_reserved();
         let mut tries = 0;
         let served = limits.wait_for(|| {
             tries += 1;
@@ -246,13 +252,7 @@ mod tests {
 
     #[test]
     fn a_release_while_a_get_waits_wakes_it_at_once() {
-        let limits = Limits::new(&PoolConfig {
-            max_in_use: 1,
-            on_limit: LimitPolicy::Wait,
-            wait_timeout_ms: 5_000,
-            ..PoolConfig::default()
-        });
-        assert!(limits.reserve(4096));
+        let limits = one_reserved();
         let started = Instant::now();
         std::thread::scope(|scope| {
             scope.spawn(|| {

@@ -133,30 +133,40 @@ pub fn ratios_by(
             }
             let base_repeats = repeats_for(clock, baseline);
             let cand_repeats = repeats_for(clock, candidate);
-            (0..rounds)
-                .map(|round| {
-                    let mut base_fastest = Duration::MAX;
-                    let mut cand_fastest = Duration::MAX;
-                    for slice in 0..SLICES {
-                        // Alternate which side goes first, so that neither always follows the other.
-                        let mut time_base =
-                            || base_fastest = base_fastest.min(time(clock, baseline, base_repeats));
-                        let mut time_cand = || {
-                            cand_fastest = cand_fastest.min(time(clock, candidate, cand_repeats))
-                        };
-                        if (round + slice) % 2 == 0 {
-                            time_base();
-                            time_cand();
-                        } else {
-                            time_cand();
-                            time_base();
-                        }
-                    }
-                    per_run(base_fastest, base_repeats) / per_run(cand_fastest, cand_repeats)
-                })
-                .collect()
+            rounds_of_fastest_slices(
+                rounds,
+                &mut || per_run(time(clock, baseline, base_repeats), base_repeats),
+                &mut || per_run(time(clock, candidate, cand_repeats), cand_repeats),
+            )
         })
     })
+}
+
+/// `rounds` rounds of [`SLICES`] slices of each side, the sides alternating (and which goes
+/// first, so that neither always follows the other); each round's ratio is the baseline's
+/// fastest slice over the candidate's. `time_*` time one slice, in seconds per run.
+fn rounds_of_fastest_slices(
+    rounds: usize,
+    time_baseline: &mut dyn FnMut() -> f64,
+    time_candidate: &mut dyn FnMut() -> f64,
+) -> Vec<f64> {
+    (0..rounds)
+        .map(|round| {
+            let (mut baseline, mut candidate) = (f64::MAX, f64::MAX);
+            for slice in 0..SLICES {
+                let mut base = || baseline = baseline.min(time_baseline());
+                let mut cand = || candidate = candidate.min(time_candidate());
+                if (round + slice) % 2 == 0 {
+                    base();
+                    cand();
+                } else {
+                    cand();
+                    base();
+                }
+            }
+            baseline / candidate.max(1e-12)
+        })
+        .collect()
 }
 
 /// The throughput ratio of `candidate` over `baseline`, re-measured with twice as many rounds
@@ -242,25 +252,12 @@ pub fn threaded_ratio<P: BufferPool>(
                 crew.run(Side::Baseline);
                 crew.run(Side::Candidate);
             }
-            let ratios: Vec<f64> = (0..ROUNDS)
-                .map(|round| {
-                    let (mut baseline, mut candidate) = (Duration::MAX, Duration::MAX);
-                    for slice in 0..SLICES {
-                        let mut time_baseline =
-                            || baseline = baseline.min(crew.run(Side::Baseline));
-                        let mut time_candidate =
-                            || candidate = candidate.min(crew.run(Side::Candidate));
-                        if (round + slice) % 2 == 0 {
-                            time_baseline();
-                            time_candidate();
-                        } else {
-                            time_candidate();
-                            time_baseline();
-                        }
-                    }
-                    baseline.as_secs_f64() / candidate.as_secs_f64().max(1e-9)
-                })
-                .collect();
+            // The same number of repeats on both sides: the time per run's divisor cancels.
+            let ratios = rounds_of_fastest_slices(
+                ROUNDS,
+                &mut || crew.run(Side::Baseline).as_secs_f64(),
+                &mut || crew.run(Side::Candidate).as_secs_f64(),
+            );
             crew.stop();
             ratios
         })
