@@ -138,6 +138,15 @@ impl Shared {
         self.lock_store().fresh.push(buffer);
     }
 
+    /// Frees a buffer too large to keep, counting it. Out of line: a return's fast path stays
+    /// small enough to be inlined where the guard is dropped.
+    #[cold]
+    #[allow(clippy::boxed_local)] // Taking the box is the point: it is freed here.
+    fn let_go(&self, buffer: Box<Vec<u8>>) {
+        drop(buffer);
+        self.count_dropped(1);
+    }
+
     /// Counts buffers let go of (oversized, or freed by a cycle).
     fn count_dropped(&self, buffers: usize) {
         self.dropped.fetch_add(buffers as u64, Ordering::Relaxed);
@@ -160,8 +169,7 @@ impl BufferPool for SyncPool {
     fn put(&self, buffer: Box<Vec<u8>>) {
         if buffer.capacity() > self.shared.max_retained_capacity {
             // Keeping it would pin its memory for as long as the pool lives.
-            self.shared.count_dropped(1);
-            return;
+            return self.shared.let_go(buffer);
         }
         if let Err(buffer) = private_slot::put(&self.shared, buffer) {
             self.shared.store(buffer);

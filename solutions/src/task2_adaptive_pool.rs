@@ -105,7 +105,13 @@ const CREDIT_GRANTED: usize = 2;
 /// Which classes of the histogram hold counts: bit `i` for class `i` (class 64, sizes above
 /// 2^63, shares bit 63), so that adding them to the window visits only those.
 const TOUCHED: usize = 3;
-const HISTOGRAM: usize = 4;
+/// The gets served without the lock are counted by runs of one class, not one by one: the
+/// class of the current run, and the credit when it began (so the run is `RUN_FROM - CREDIT`
+/// gets long). A get of the run's class then costs the credit's bump alone, where counting it in
+/// the histogram cost a second read-modify-write (about 0.8 ns of a 5 ns get+return).
+const RUN_CLASS: usize = 4;
+const RUN_FROM: usize = 5;
+const HISTOGRAM: usize = 6;
 /// The classes of the histogram: one per power of two a `usize` can be rounded up to, and one
 /// above.
 const CLASSES: usize = usize::BITS as usize + 1;
@@ -277,8 +283,8 @@ impl AdaptivePool {
                         && buffer.capacity() >= size
                         && buffer.capacity() <= self.max_retained() =>
                 {
+                    count_request(local, size, credit);
                     local.set(CREDIT, credit - 1);
-                    count_size(local, size);
                     Ok(buffer)
                 }
                 waiting => Err(waiting),
@@ -388,6 +394,7 @@ impl AdaptivePool {
 
     /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
     fn hand_over(&self, state: &mut State, local: &Local<'_, Waiting>) {
+        end_run(local, local.get(CREDIT));
         let mut touched = local.get(TOUCHED);
         while touched != 0 {
             let bit = touched.trailing_zeros() as usize;
@@ -411,6 +418,7 @@ impl AdaptivePool {
                 .saturating_sub(local.get(CREDIT_GRANTED) as usize);
         }
         local.set(CREDIT, 0);
+        local.set(RUN_FROM, 0);
         local.set(CREDIT_GRANTED, 0);
     }
 
@@ -422,6 +430,7 @@ impl AdaptivePool {
         let credit = free.div_ceil(2);
         state.credited += credit;
         local.set(CREDIT, credit as u64);
+        local.set(RUN_FROM, credit as u64);
         local.set(CREDIT_GRANTED, credit as u64);
         local.set(CREDIT_WINDOW, state.windows);
     }
@@ -490,11 +499,39 @@ impl AdaptivePool {
     }
 }
 
+/// Counts a get of `size` served without the lock, with `credit` left before it, in this
+/// thread's run of gets of one class; a get of another class ends the run (counts it in the
+/// histogram) and begins its own.
+#[inline]
+fn count_request(local: &Local<'_, Waiting>, size: usize, credit: u64) {
+    let class = size_class(size) as u64;
+    if class != local.get(RUN_CLASS) {
+        end_run(local, credit);
+        local.set(RUN_CLASS, class);
+        local.set(RUN_FROM, credit);
+    }
+}
+
+/// Counts this thread's current run of gets (those served since the credit was `RUN_FROM`, down
+/// to `credit` now) in its histogram, and begins an empty one.
+fn end_run(local: &Local<'_, Waiting>, credit: u64) {
+    let length = local.get(RUN_FROM).saturating_sub(credit);
+    if length > 0 {
+        count_sizes(local, local.get(RUN_CLASS) as usize, length);
+    }
+    local.set(RUN_FROM, credit);
+}
+
 /// Counts a size (asked for, or returned) in this thread's histogram.
 #[inline]
 fn count_size(local: &Local<'_, Waiting>, size: usize) {
-    let class = size_class(size);
-    local.add(HISTOGRAM + class, 1);
+    count_sizes(local, size_class(size), 1);
+}
+
+/// Counts `count` sizes of `class` in this thread's histogram.
+#[inline]
+fn count_sizes(local: &Local<'_, Waiting>, class: usize, count: u64) {
+    local.add(HISTOGRAM + class, count);
     let touched = local.get(TOUCHED);
     let bit = 1 << class.min(63);
     if touched & bit == 0 {

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The index of the class that serves a request of `size` bytes: the smallest class whose
 /// capacity is at least `size`. Class 0 has `min_size` bytes, class `i` has `min_size << i`.
 /// `None` above `max_size`. `min_size` and `max_size` are powers of two.
+#[inline]
 pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option<usize> {
     if size > max_size {
         return None;
@@ -40,6 +41,7 @@ pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option
 /// The index of the class a buffer of `capacity` bytes can serve when it comes back: the largest
 /// class whose capacity is at most `capacity` (a buffer that grew to 300 bytes serves class 256).
 /// `None` below `min_size` or above `max_size`: such a buffer is not kept.
+#[inline]
 pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> Option<usize> {
     if capacity < min_size || capacity > max_size {
         return None;

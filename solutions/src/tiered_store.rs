@@ -226,19 +226,45 @@ impl<P: Parking> TieredStore<P> {
     /// Runs `work` with this thread's slots and counters.
     #[inline]
     pub fn local<R>(&self, work: impl FnOnce(&Local<'_, P>) -> R) -> R {
+        match self.hot_entry() {
+            Some(entry) => work(&Local { store: self, entry }),
+            None => self.local_cold(work),
+        }
+    }
+
+    /// Runs `work` with this thread's slots and counters and `value` if this store is the one
+    /// the thread used last (the fast path); otherwise gives `value` back, for the caller's slow
+    /// path (which uses [`TieredStore::local`]). A return's fast path uses it to keep all its
+    /// rare cases behind one call: small enough to be inlined into every guard's drop.
+    #[inline]
+    pub fn try_local<T, R>(
+        &self,
+        value: T,
+        work: impl FnOnce(&Local<'_, P>, T) -> R,
+    ) -> Result<R, T> {
+        match self.hot_entry() {
+            Some(entry) => Ok(work(&Local { store: self, entry }, value)),
+            None => Err(value),
+        }
+    }
+
+    /// This thread's entry, if this store is the one the thread used last (`HOT` points at it).
+    #[inline]
+    fn hot_entry(&self) -> Option<&Entry> {
         let (id, entry) = HOT.try_with(Cell::get).unwrap_or(NO_ENTRY);
         if id != self.id {
-            return self.local_cold(work);
+            return None;
         }
         // SAFETY: `HOT` holds this store's id, so it points at this thread's entry in this store:
         // the first of `LOCAL`, set by `point_hot_at_first` after the list last changed. That
         // entry is alive: `LOCAL` holds an `Arc` of it, which only `local_cold` (on this thread)
         // and the list's destructor drop. `local_cold` drops only entries whose store is gone
         // (this one lives: `self` borrows it) and otherwise moves `Arc`s, never the entries they
-        // point to; the destructor clears `HOT` first. So the reference stays valid for the
-        // whole call, even if `work` uses other stores on this thread (which repoints `HOT`).
-        let entry = unsafe { &*entry };
-        work(&Local { store: self, entry })
+        // point to; the destructor clears `HOT` first, and a thread's destructors run one after
+        // another, never inside a call that borrows `self`. So the reference stays valid for as
+        // long as `self` is borrowed, even if the caller uses other stores on this thread
+        // meanwhile (which repoints `HOT`).
+        Some(unsafe { &*entry })
     }
 
     /// The first use of this store on this thread (or of another store since): finds or registers
@@ -459,6 +485,15 @@ impl SharedClass {
     }
 }
 
+/// Puts `buffer` in `slot`, which is empty and holds a place: only its owner stores into it.
+#[inline]
+fn fill(slot: &Slot, buffer: Box<Vec<u8>>) {
+    slot.capacity.store(buffer.capacity(), Ordering::Relaxed);
+    // A plain store: only this thread stores into its slot, and the slot is empty (other
+    // threads only ever empty it). Release: whoever swaps the buffer out sees its bytes.
+    slot.parked.store(Box::into_raw(buffer), Ordering::Release);
+}
+
 /// This thread's slots and counters in one store, while [`TieredStore::local`] runs.
 pub struct Local<'a, P: Parking> {
     store: &'a TieredStore<P>,
@@ -497,10 +532,24 @@ impl<P: Parking> Local<'_, P> {
         if !slot.has_place.load(Ordering::Relaxed) && !self.take_place(class) {
             return Err(buffer);
         }
-        slot.capacity.store(buffer.capacity(), Ordering::Relaxed);
-        // A plain store: only this thread stores into its slot, and the slot is empty (other
-        // threads only ever empty it). Release: whoever swaps the buffer out sees its bytes.
-        slot.parked.store(Box::into_raw(buffer), Ordering::Release);
+        fill(slot, buffer);
+        Ok(())
+    }
+
+    /// Like [`Local::park`], but only into a slot that holds its place already (as it does from
+    /// the thread's first park on): never a lock, and little enough code to inline anywhere.
+    #[inline]
+    pub fn park_in_place(&self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
+        // No class of that index: not parked (`get` rather than indexing, which would add a
+        // panic and its unwinding to every inlined copy).
+        let Some(slot) = self.entry.slots.get(class) else {
+            return Err(buffer);
+        };
+        if !slot.parked.load(Ordering::Relaxed).is_null() || !slot.has_place.load(Ordering::Relaxed)
+        {
+            return Err(buffer);
+        }
+        fill(slot, buffer);
         Ok(())
     }
 
