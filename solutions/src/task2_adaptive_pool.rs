@@ -21,7 +21,8 @@
 //!
 //! It suits servers whose load changes over the day or whose message sizes drift. It is the wrong
 //! choice when the load is known and fixed (a fixed-size pool is simpler and cheaper) or when
-//! every nanosecond counts: its bookkeeping runs under one lock on every get and return.
+//! every nanosecond counts: its bookkeeping needs one lock, which some gets must take (see
+//! below), and on several threads they take it more often.
 //!
 //! # One lock, and a per-thread fast path that keeps the calibration exact
 //!
@@ -38,7 +39,8 @@
 //! - The sizes it asks for and the lengths it returns are **counted per thread** and added to the
 //!   window when it next takes the lock. So that the window still ends after exactly `window`
 //!   gets, a thread may serve only so many gets without the lock (its *credit*, granted under the
-//!   lock: half of what the window still allows, less the credit other threads hold), and the get
+//!   lock: its share of what the window still allows, shared among the threads that took the
+//!   lock in the last window, at most what other threads' credit leaves), and the get
 //!   that ends a window always takes the lock. On one thread the pool therefore makes the same
 //!   decisions, at the same gets, as the simple version. On several, a thread's uncounted gets
 //!   (at most its credit) may land in the next window.
@@ -111,7 +113,10 @@ const TOUCHED: usize = 3;
 /// the histogram cost a second read-modify-write (about 0.8 ns of a 5 ns get+return).
 const RUN_CLASS: usize = 4;
 const RUN_FROM: usize = 5;
-const HISTOGRAM: usize = 6;
+/// The last window (by number, plus one) in which the thread took the lock, so that
+/// `State::lockers` counts it once per window.
+const LOCKED_IN: usize = 6;
+const HISTOGRAM: usize = 7;
 /// The classes of the histogram: one per power of two a `usize` can be rounded up to, and one
 /// above.
 const CLASSES: usize = usize::BITS as usize + 1;
@@ -136,6 +141,10 @@ struct State {
     windows: u64,
     /// Credit granted in this window and not handed back yet.
     credited: usize,
+    /// Threads that took the lock in this window, and in the last one (at least 1): the credit
+    /// is shared among as many threads as took the lock in the last window.
+    lockers: usize,
+    sharers: usize,
     created: u64,
     dropped: u64,
 }
@@ -246,6 +255,8 @@ impl AdaptivePool {
                 max_retained: usize::MAX,
                 windows: 0,
                 credited: 0,
+                lockers: 0,
+                sharers: 1,
                 created: 0,
                 dropped: 0,
             })),
@@ -274,22 +285,34 @@ impl AdaptivePool {
     /// fits and it is still worth keeping. Otherwise the waiting buffer, if any, goes to the slow
     /// path, which accounts for it.
     #[inline]
-    fn take_fast(&self, size: usize) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
-        self.local.local(|local| {
-            let credit = local.get(CREDIT);
-            match local.take_parked(SLOT) {
-                Some(buffer)
-                    if credit > 0
-                        && buffer.capacity() >= size
-                        && buffer.capacity() <= self.max_retained() =>
-                {
-                    count_request(local, size, credit);
-                    local.set(CREDIT, credit - 1);
-                    Ok(buffer)
-                }
-                waiting => Err(waiting),
+    fn take_waiting(
+        &self,
+        local: &Local<'_, Waiting>,
+        size: usize,
+    ) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
+        let credit = local.get(CREDIT);
+        match local.take_parked(SLOT) {
+            Some(buffer)
+                if credit > 0
+                    && buffer.capacity() >= size
+                    && buffer.capacity() <= self.max_retained() =>
+            {
+                count_request(local, size, credit);
+                local.set(CREDIT, credit - 1);
+                Ok(buffer)
             }
-        })
+            waiting => Err(waiting),
+        }
+    }
+
+    /// A get on a thread whose last used store is another one (or that has not used this pool
+    /// yet): the fast path, reached the long way.
+    #[cold]
+    fn take_first(&self, size: usize) -> Box<Vec<u8>> {
+        match self.local.local(|local| self.take_waiting(local, size)) {
+            Ok(buffer) => buffer,
+            Err(waiting) => self.take_slow(size, waiting),
+        }
     }
 
     /// The simple version, under the lock: accounts for this thread's uncounted figures and its
@@ -360,12 +383,42 @@ impl AdaptivePool {
         }
     }
 
-    /// A buffer for a request of `size`: the fast path, or the slow one.
+    /// A buffer for a request of `size`: the fast path, or the slow one. (`try_local` keeps the
+    /// rare cases behind calls that take nothing by reference, so the fast path's values stay in
+    /// registers.)
     #[inline]
     fn take(&self, size: usize) -> Box<Vec<u8>> {
-        match self.take_fast(size) {
-            Ok(buffer) => buffer,
-            Err(waiting) => self.take_slow(size, waiting),
+        match self
+            .local
+            .try_local(size, |local, size| self.take_waiting(local, size))
+        {
+            Ok(Ok(buffer)) => buffer,
+            Ok(Err(waiting)) => self.take_slow(size, waiting),
+            Err(size) => self.take_first(size),
+        }
+    }
+
+    /// A return waits in this thread's slot, its length counted, unless the slot is taken.
+    #[inline]
+    fn wait_in_slot(
+        &self,
+        local: &Local<'_, Waiting>,
+        buffer: Box<Vec<u8>>,
+    ) -> Result<(), Box<Vec<u8>>> {
+        let len = buffer.len();
+        local.park(SLOT, buffer).map(|()| {
+            if len > 0 {
+                count_size(local, len);
+            }
+        })
+    }
+
+    /// A return on a thread whose last used store is another one: the fast path, reached the
+    /// long way.
+    #[cold]
+    fn put_first(&self, buffer: Box<Vec<u8>>) {
+        if let Err(buffer) = self.local.local(|local| self.wait_in_slot(local, buffer)) {
+            self.put_slow(buffer);
         }
     }
 
@@ -422,12 +475,23 @@ impl AdaptivePool {
         local.set(CREDIT_GRANTED, 0);
     }
 
-    /// Grants this thread the gets it may serve without the lock: half of what the window still
-    /// allows before the get that ends it, less what other threads hold.
+    /// Grants this thread the gets it may serve without the lock: its share of what the window
+    /// still allows before the get that ends it (shared among as many threads as took the lock
+    /// in the last window), at most what other threads' credit leaves free. On one thread that
+    /// is all of it: two locked gets per window, the one that grants and the one that ends it.
     fn grant_credit(&self, state: &mut State, local: &Local<'_, Waiting>) {
-        let left = self.config.window.saturating_sub(state.window.gets);
-        let free = left.saturating_sub(1).saturating_sub(state.credited);
-        let credit = free.div_ceil(2);
+        if local.get(LOCKED_IN) != state.windows + 1 {
+            local.set(LOCKED_IN, state.windows + 1);
+            state.lockers += 1;
+        }
+        let allowed = self
+            .config
+            .window
+            .saturating_sub(state.window.gets)
+            .saturating_sub(1);
+        let free = allowed.saturating_sub(state.credited);
+        let share = allowed.div_ceil(state.sharers.max(state.lockers));
+        let credit = share.min(free);
         state.credited += credit;
         local.set(CREDIT, credit as u64);
         local.set(RUN_FROM, credit as u64);
@@ -483,6 +547,8 @@ impl AdaptivePool {
         // Credit granted in the window that ended is void.
         state.windows += 1;
         state.credited = 0;
+        state.sharers = state.lockers.max(1);
+        state.lockers = 0;
         let max_retained = state.max_retained;
         // In place, so that calibrating allocates nothing unless it frees something.
         let mut free = Vec::new();
@@ -557,16 +623,13 @@ impl BufferPool for AdaptivePool {
         if buffer.capacity() > self.max_retained() {
             return self.put_slow(buffer);
         }
-        let len = buffer.len();
-        let waiting = self.local.local(|local| {
-            local.park(SLOT, buffer).map(|()| {
-                if len > 0 {
-                    count_size(local, len);
-                }
-            })
-        });
-        if let Err(buffer) = waiting {
-            self.put_slow(buffer);
+        match self
+            .local
+            .try_local(buffer, |local, buffer| self.wait_in_slot(local, buffer))
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(buffer)) => self.put_slow(buffer),
+            Err(buffer) => self.put_first(buffer),
         }
     }
 
