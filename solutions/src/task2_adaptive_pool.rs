@@ -207,12 +207,11 @@ impl Window {
     }
 }
 
-/// The power-of-two class of a request: the smallest `i` with `2^i >= size`.
+/// The power-of-two class of a request: the smallest `i` with `2^i >= size` (64 above 2^63):
+/// the bits `size - 1` needs.
+#[inline]
 fn size_class(size: usize) -> usize {
-    match size.checked_next_power_of_two() {
-        Some(power) => power.trailing_zeros() as usize,
-        None => usize::BITS as usize,
-    }
+    (usize::BITS - size.saturating_sub(1).leading_zeros()) as usize
 }
 
 /// The capacity of class `i`: `2^i`, saturating for the class above every power of two.
@@ -695,6 +694,8 @@ mod tests {
         assert_eq!(size_class(3), 2);
         assert_eq!(size_class(4096), 12);
         assert_eq!(size_class(4097), 13);
+        assert_eq!(size_class(1 << 63), 63);
+        assert_eq!(size_class((1 << 63) + 1), 64);
         assert_eq!(size_class(usize::MAX), usize::BITS as usize);
         assert_eq!(class_capacity(usize::BITS as usize), usize::MAX);
     }

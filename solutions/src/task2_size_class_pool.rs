@@ -34,8 +34,11 @@ pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option
     if size > max_size {
         return None;
     }
-    let class_size = size.max(min_size).next_power_of_two();
-    Some((class_size.trailing_zeros() - min_size.trailing_zeros()) as usize)
+    // The bits a size needs once rounded up to a power of two: v - 1 has them all set (v >= 1,
+    // since min_size >= 1). Shorter than `next_power_of_two`, which guards against 0 and
+    // overflow that cannot happen here.
+    let bits = usize::BITS - (size.max(min_size) - 1).leading_zeros();
+    Some((bits - min_size.trailing_zeros()) as usize)
 }
 
 /// The index of the class a buffer of `capacity` bytes can serve when it comes back: the largest
