@@ -124,6 +124,23 @@ impl SizeClassPool {
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 
+    /// A return this thread's slot had no room for: to the shared store, or dropped if full.
+    #[cold]
+    fn put_slow(&self, index: usize, buffer: Box<Vec<u8>>) {
+        if let Err(buffer) = self.idle.put_shared(index, buffer) {
+            self.let_go(buffer);
+        }
+    }
+
+    /// Drops a buffer the pool does not keep (no class, or its class is full), counting it.
+    #[cold]
+    #[allow(clippy::boxed_local)] // Taking the box is the point: it is freed here.
+    fn let_go(&self, buffer: Box<Vec<u8>>) {
+        drop(buffer);
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[cold]
     fn create(&self, capacity: usize) -> Box<Vec<u8>> {
         self.created.fetch_add(1, Ordering::Relaxed);
         Box::new(Vec::with_capacity(capacity))
@@ -154,17 +171,15 @@ impl BufferPool for SizeClassPool {
             min_size, max_size, ..
         } = self.config;
         // No class (too small or too large), or a full one (the store hands the buffer back):
-        // dropped.
-        let kept = match class_of_capacity(buffer.capacity(), min_size, max_size) {
-            Some(index) => self
-                .idle
-                .local(|local| local.park(index, buffer))
-                .or_else(|buffer| self.idle.put_shared(index, buffer))
-                .is_ok(),
-            None => false,
-        };
-        if !kept {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        // dropped. The slow paths are out of line, so that the common one stays a few
+        // instructions.
+        match class_of_capacity(buffer.capacity(), min_size, max_size) {
+            Some(index) => {
+                if let Err(buffer) = self.idle.local(|local| local.park(index, buffer)) {
+                    self.put_slow(index, buffer);
+                }
+            }
+            None => self.let_go(buffer),
         }
     }
 
