@@ -289,14 +289,18 @@ impl AdaptivePool {
         local: &Local<'_, Waiting>,
         size: usize,
     ) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
+        // Read before the swap: on x86 a locked instruction waits for this thread's earlier
+        // stores to drain, and loads after it wait for it; loads before it overlap that wait.
         let credit = local.get(CREDIT);
+        let max_retained = self.max_retained();
+        let same_run = size_class(size) as u64 == local.get(RUN_CLASS);
         match local.take_parked(SLOT) {
             Some(buffer)
-                if credit > 0
-                    && buffer.capacity() >= size
-                    && buffer.capacity() <= self.max_retained() =>
+                if credit > 0 && buffer.capacity() >= size && buffer.capacity() <= max_retained =>
             {
-                count_request(local, size, credit);
+                if !same_run {
+                    begin_run(local, size, credit);
+                }
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
             }
@@ -564,17 +568,14 @@ impl AdaptivePool {
     }
 }
 
-/// Counts a get of `size` served without the lock, with `credit` left before it, in this
-/// thread's run of gets of one class; a get of another class ends the run (counts it in the
-/// histogram) and begins its own.
-#[inline]
-fn count_request(local: &Local<'_, Waiting>, size: usize, credit: u64) {
-    let class = size_class(size) as u64;
-    if class != local.get(RUN_CLASS) {
-        end_run(local, credit);
-        local.set(RUN_CLASS, class);
-        local.set(RUN_FROM, credit);
-    }
+/// A get of `size` served without the lock, with `credit` left before it, whose class is not
+/// the current run's: ends the run (counts it in the histogram) and begins one of its class. (A
+/// get of the run's class is counted by the credit it spends.)
+#[cold]
+fn begin_run(local: &Local<'_, Waiting>, size: usize, credit: u64) {
+    end_run(local, credit);
+    local.set(RUN_CLASS, size_class(size) as u64);
+    local.set(RUN_FROM, credit);
 }
 
 /// Counts this thread's current run of gets (those served since the credit was `RUN_FROM`, down
