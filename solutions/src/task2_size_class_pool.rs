@@ -56,6 +56,8 @@ pub fn class_of_capacity(capacity: usize, min_size: usize, max_size: usize) -> O
 /// Indexes of the waste figures in the store's per-thread counters.
 const REQUESTED: usize = 0;
 const HANDED_OUT: usize = 1;
+/// The class of the thread's last get, in its counters: a return's class is guessed from it.
+const LAST_CLASS: usize = 2;
 
 /// A pool of power-of-two size classes. See the module docs.
 pub struct SizeClassPool {
@@ -100,21 +102,41 @@ impl SizeClassPool {
     }
 
     /// A buffer that can hold `size` bytes, from its class or new; counts the waste.
+    /// (`try_local` keeps the rare case, a thread whose last used store is another one, behind a
+    /// call that takes nothing by reference: with `local`, every get wrote its closure's
+    /// captures to the stack, in case that call came.)
     #[inline]
     fn take(&self, size: usize) -> Box<Vec<u8>> {
+        match self
+            .idle
+            .try_local(size, |local, size| self.take_local(local, size))
+        {
+            Ok(buffer) => buffer,
+            Err(size) => self.take_first(size),
+        }
+    }
+
+    #[cold]
+    fn take_first(&self, size: usize) -> Box<Vec<u8>> {
+        self.idle.local(|local| self.take_local(local, size))
+    }
+
+    #[inline]
+    fn take_local(&self, local: &Local<'_, ()>, size: usize) -> Box<Vec<u8>> {
         let SizeClassConfig {
             min_size, max_size, ..
         } = self.config;
-        self.idle.local(|local| {
-            let buffer = match class_of_request(size, min_size, max_size) {
-                Some(index) => local
+        let buffer = match class_of_request(size, min_size, max_size) {
+            Some(index) => {
+                local.set(LAST_CLASS, index as u64);
+                local
                     .take_parked(index)
-                    .unwrap_or_else(|| self.take_slow(index)),
-                None => self.create(size),
-            };
-            count_waste(local, size, buffer.capacity());
-            buffer
-        })
+                    .unwrap_or_else(|| self.take_slow(index))
+            }
+            None => self.create(size),
+        };
+        count_waste(local, size, buffer.capacity());
+        buffer
     }
 
     #[cold]
@@ -124,10 +146,46 @@ impl SizeClassPool {
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 
-    /// A return this thread's slot had no room for: to the shared store, or dropped if full.
+    /// Parks a return in this thread's slot of the class of the thread's last get, if that is
+    /// the buffer's class; otherwise gives it back.
+    ///
+    /// Why guess and check rather than compute the class: the slot's address would then depend
+    /// on the buffer's capacity, loaded from the buffer that the get just took from that slot,
+    /// and every round trip would wait for that chain of loads (about 2 ns of a 5 ns round trip
+    /// here). The guess comes from a counter of this thread's, and the check only decides a
+    /// branch, which the processor predicts and goes on past.
+    #[inline]
+    fn park_as_guessed(
+        &self,
+        local: &Local<'_, ()>,
+        buffer: Box<Vec<u8>>,
+    ) -> Result<(), Box<Vec<u8>>> {
+        let guess = local.get(LAST_CLASS) as usize;
+        let class_size_bits = self.config.min_size.trailing_zeros() + guess as u32;
+        // The class of a capacity is the class whose size it reaches but not twice.
+        let is_its_class = buffer.capacity().checked_shr(class_size_bits) == Some(1)
+            && buffer.capacity() <= self.config.max_size;
+        if !is_its_class {
+            return Err(buffer);
+        }
+        local.park(guess, buffer)
+    }
+
+    /// A return the fast path did not park: into this thread's slot of its class, the shared
+    /// store, or dropped (no class, or a full one).
     #[cold]
-    fn put_slow(&self, index: usize, buffer: Box<Vec<u8>>) {
-        if let Err(buffer) = self.idle.put_shared(index, buffer) {
+    fn put_slow(&self, buffer: Box<Vec<u8>>) {
+        let SizeClassConfig {
+            min_size, max_size, ..
+        } = self.config;
+        let Some(index) = class_of_capacity(buffer.capacity(), min_size, max_size) else {
+            return self.let_go(buffer);
+        };
+        let kept = self
+            .idle
+            .local(|local| local.park(index, buffer))
+            .or_else(|buffer| self.idle.put_shared(index, buffer));
+        if let Err(buffer) = kept {
             self.let_go(buffer);
         }
     }
@@ -165,21 +223,17 @@ impl BufferPool for SizeClassPool {
         Pooled::readable(self, self.take(len), len)
     }
 
+    /// The fast path: the buffer goes to this thread's slot of the class of its last get, if
+    /// that is the buffer's class (nearly always: a thread returns what it took) and the slot has
+    /// room. Everything else is `put_slow`'s.
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
-        let SizeClassConfig {
-            min_size, max_size, ..
-        } = self.config;
-        // No class (too small or too large), or a full one (the store hands the buffer back):
-        // dropped. The slow paths are out of line, so that the common one stays a few
-        // instructions.
-        match class_of_capacity(buffer.capacity(), min_size, max_size) {
-            Some(index) => {
-                if let Err(buffer) = self.idle.local(|local| local.park(index, buffer)) {
-                    self.put_slow(index, buffer);
-                }
-            }
-            None => self.let_go(buffer),
+        let parked = self
+            .idle
+            .try_local(buffer, |local, buffer| self.park_as_guessed(local, buffer))
+            .and_then(|parked| parked);
+        if let Err(buffer) = parked {
+            self.put_slow(buffer);
         }
     }
 
@@ -250,6 +304,25 @@ mod tests {
             assert_eq!(class_of_request(size, 64, MIB), Some(index));
             assert_eq!(class_of_capacity(size, 64, MIB), Some(index));
         }
+    }
+
+    #[test]
+    fn a_return_whose_class_is_not_the_last_gets_still_parks_in_its_own_slot() {
+        let pool = SizeClassPool::new(SizeClassConfig::default()).unwrap();
+        let small = pool.get(100); // class 128
+        let large = pool.get(5000); // class 8192: now the thread's last
+        let (small_address, large_address) = (small.as_ptr(), large.as_ptr());
+        drop(small); // guessed 8192, wrong: parked by the slow path, in class 128's slot
+        drop(large); // guessed 8192, right
+        assert_eq!(pool.get(100).as_ptr(), small_address);
+        assert_eq!(pool.get(5000).as_ptr(), large_address);
+        // A buffer grown past its class serves the class it covers now.
+        let mut grown = pool.get(100);
+        grown.reserve(300);
+        let grown_address = grown.as_ptr();
+        drop(grown);
+        assert_eq!(pool.get(256).as_ptr(), grown_address);
+        assert_eq!(pool.stats().created, 2);
     }
 
     #[test]
