@@ -299,7 +299,7 @@ impl AdaptivePool {
                 if credit > 0 && buffer.capacity() >= size && buffer.capacity() <= max_retained =>
             {
                 if !same_run {
-                    begin_run(local, size, credit);
+                    begin_run(*local, size, credit);
                 }
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
@@ -450,7 +450,7 @@ impl AdaptivePool {
 
     /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
     fn hand_over(&self, state: &mut State, local: &Local<'_, Waiting>) {
-        end_run(local, local.get(CREDIT));
+        end_run(*local, local.get(CREDIT));
         let mut touched = local.get(TOUCHED);
         while touched != 0 {
             let bit = touched.trailing_zeros() as usize;
@@ -572,7 +572,7 @@ impl AdaptivePool {
 /// the current run's: ends the run (counts it in the histogram) and begins one of its class. (A
 /// get of the run's class is counted by the credit it spends.)
 #[cold]
-fn begin_run(local: &Local<'_, Waiting>, size: usize, credit: u64) {
+fn begin_run(local: Local<'_, Waiting>, size: usize, credit: u64) {
     end_run(local, credit);
     local.set(RUN_CLASS, size_class(size) as u64);
     local.set(RUN_FROM, credit);
@@ -580,10 +580,10 @@ fn begin_run(local: &Local<'_, Waiting>, size: usize, credit: u64) {
 
 /// Counts this thread's current run of gets (those served since the credit was `RUN_FROM`, down
 /// to `credit` now) in its histogram, and begins an empty one.
-fn end_run(local: &Local<'_, Waiting>, credit: u64) {
+fn end_run(local: Local<'_, Waiting>, credit: u64) {
     let length = local.get(RUN_FROM).saturating_sub(credit);
     if length > 0 {
-        count_sizes(local, local.get(RUN_CLASS) as usize, length);
+        count_sizes(&local, local.get(RUN_CLASS) as usize, length);
     }
     local.set(RUN_FROM, credit);
 }

@@ -494,11 +494,21 @@ fn fill(slot: &Slot, buffer: Box<Vec<u8>>) {
     slot.parked.store(Box::into_raw(buffer), Ordering::Release);
 }
 
-/// This thread's slots and counters in one store, while [`TieredStore::local`] runs.
+/// This thread's slots and counters in one store, while [`TieredStore::local`] runs. Two
+/// pointers, copied: a cold path that takes it by value gets it in registers, where one that
+/// takes `&Local` makes every caller write it to the stack first, rare call or not.
 pub struct Local<'a, P: Parking> {
     store: &'a TieredStore<P>,
     entry: &'a Entry,
 }
+
+impl<P: Parking> Clone for Local<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: Parking> Copy for Local<'_, P> {}
 
 impl<P: Parking> Local<'_, P> {
     /// The buffer this thread parked for `class`, if it is still there.
@@ -529,7 +539,7 @@ impl<P: Parking> Local<'_, P> {
         if !slot.parked.load(Ordering::Relaxed).is_null() {
             return Err(buffer);
         }
-        if !slot.has_place.load(Ordering::Relaxed) && !self.take_place(class) {
+        if !slot.has_place.load(Ordering::Relaxed) && !(*self).take_place(class) {
             return Err(buffer);
         }
         fill(slot, buffer);
@@ -555,7 +565,7 @@ impl<P: Parking> Local<'_, P> {
 
     /// Takes a place in the bound of `class` for this thread's slot, if one is free.
     #[cold]
-    fn take_place(&self, class: usize) -> bool {
+    fn take_place(self, class: usize) -> bool {
         let shared = &self.store.classes[class];
         let mut state = shared.lock();
         let free = state.idle.len() + state.slot_places < shared.max_idle
