@@ -116,11 +116,14 @@ impl SizeClassPool {
         }
     }
 
+    /// [`SizeClassPool::take`] on a thread whose last used store is another one.
     #[cold]
     fn take_first(&self, size: usize) -> Box<Vec<u8>> {
         self.idle.local(|local| self.take_local(local, size))
     }
 
+    /// The buffer: this thread's slot of its class, the shared store or new; the class is
+    /// remembered for the return (see `park_as_guessed`).
     #[inline]
     fn take_local(&self, local: &Local<'_, ()>, size: usize) -> Box<Vec<u8>> {
         let SizeClassConfig {
