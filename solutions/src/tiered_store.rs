@@ -234,8 +234,9 @@ impl<P: Parking> TieredStore<P> {
 
     /// Runs `work` with this thread's slots and counters and `value` if this store is the one
     /// the thread used last (the fast path); otherwise gives `value` back, for the caller's slow
-    /// path (which uses [`TieredStore::local`]). A return's fast path uses it to keep all its
-    /// rare cases behind one call: small enough to be inlined into every guard's drop.
+    /// path (which uses [`TieredStore::local`]). Unlike `local`, whose cold path takes `work`
+    /// itself (so every call writes the closure's captures to the stack, in case), the rare case
+    /// here is the caller's own call, which takes nothing by reference.
     #[inline]
     pub fn try_local<T, R>(
         &self,
@@ -547,7 +548,7 @@ impl<P: Parking> Local<'_, P> {
     }
 
     /// Like [`Local::park`], but only into a slot that holds its place already (as it does from
-    /// the thread's first park on): never a lock, and little enough code to inline anywhere.
+    /// the thread's first park on): never a lock, and no cold call to prepare for.
     #[inline]
     pub fn park_in_place(&self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
         // No class of that index: not parked (`get` rather than indexing, which would add a
