@@ -43,7 +43,9 @@
 //!   lock in the last window, at most what other threads' credit leaves), and the get
 //!   that ends a window always takes the lock. On one thread the pool therefore makes the same
 //!   decisions, at the same gets, as the simple version. On several, a thread's uncounted gets
-//!   (at most its credit) may land in the next window.
+//!   (at most its credit) may land in the next window. A thread that ends leaves its figures to
+//!   the store, which hands them to the pool ([`Parking::retired`]); the next locked get adds
+//!   them.
 //!
 //! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
@@ -51,7 +53,7 @@
 //!
 //! [`trim`]: AdaptivePoolApi::trim
 
-use crate::tiered_store::{rebox, Local, Parking, TieredStore};
+use crate::tiered_store::{rebox, Local, Parking, TieredStore, COUNTERS};
 use parking_lot::{Mutex, MutexGuard};
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
@@ -76,12 +78,36 @@ struct Published {
 
 /// Slots of returns waiting for their thread's next get: `trim` and `stats` account for every
 /// thread's, so a slot's owner takes its own with an atomic swap.
-struct Waiting;
+/// It also keeps the figures of threads that ended (gets served without the lock and sizes not
+/// yet added to the window, credit not handed back) until the next locked get, `stats` or `trim`
+/// accounts for them: the store reports them while the reporting thread may hold the state's
+/// lock, so they wait under a lock of their own.
+struct Waiting {
+    ended: std::sync::Mutex<Vec<[u64; COUNTERS]>>,
+}
+
+impl Waiting {
+    /// The figures of threads that ended since the last call.
+    fn take_ended(&self) -> Vec<[u64; COUNTERS]> {
+        let mut ended = self
+            .ended
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut *ended)
+    }
+}
 
 impl Parking for Waiting {
     const OTHERS_MAY_TAKE: bool = true;
 
     fn unparked(&self, _capacity: usize) {}
+
+    fn retired(&self, counters: &[u64; COUNTERS]) {
+        self.ended
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(*counters);
+    }
 }
 
 /// The only class of the slots.
@@ -264,7 +290,13 @@ impl AdaptivePool {
             },
             // Slots only: a waiting return belongs to its thread, and no bound of the store's
             // applies (the pool's own bound applies once the return is accounted for).
-            local: TieredStore::with_parking(1, usize::MAX, Waiting),
+            local: TieredStore::with_parking(
+                1,
+                usize::MAX,
+                Waiting {
+                    ended: std::sync::Mutex::new(Vec::new()),
+                },
+            ),
         })
     }
 
@@ -450,7 +482,10 @@ impl AdaptivePool {
 
     /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
     fn hand_over(&self, state: &mut State, local: &Local<'_, Waiting>) {
-        end_run(*local, local.get(CREDIT));
+        for ended in self.local.parking().take_ended() {
+            account(state, |index| ended[index]);
+        }
+        account(state, |index| local.get(index));
         let mut touched = local.get(TOUCHED);
         while touched != 0 {
             let bit = touched.trailing_zeros() as usize;
@@ -458,21 +493,10 @@ impl AdaptivePool {
             // Bit 63 stands for class 64 too.
             let classes = if bit == 63 { 63..CLASSES } else { bit..bit + 1 };
             for class in classes {
-                let count = local.get(HISTOGRAM + class);
-                state.window.counts[class] =
-                    state.window.counts[class].saturating_add(count as u32);
-                state.window.samples += count as usize;
                 local.set(HISTOGRAM + class, 0);
             }
         }
         local.set(TOUCHED, 0);
-        // Each get served without the lock spent one credit.
-        state.window.gets += local.get(CREDIT_GRANTED).saturating_sub(local.get(CREDIT)) as usize;
-        if local.get(CREDIT_WINDOW) == state.windows {
-            state.credited = state
-                .credited
-                .saturating_sub(local.get(CREDIT_GRANTED) as usize);
-        }
         local.set(CREDIT, 0);
         local.set(RUN_FROM, 0);
         local.set(CREDIT_GRANTED, 0);
@@ -586,6 +610,36 @@ fn end_run(local: Local<'_, Waiting>, credit: u64) {
         count_sizes(&local, local.get(RUN_CLASS) as usize, length);
     }
     local.set(RUN_FROM, credit);
+}
+
+/// Adds a thread's uncounted figures (read by `figure`, by counter index) to the window: its run
+/// of gets, its histogram, the gets it served without the lock, and gives back its credit.
+fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
+    let run = figure(RUN_FROM).saturating_sub(figure(CREDIT));
+    let mut add = |class: usize, count: u64| {
+        state.window.counts[class] = state.window.counts[class].saturating_add(count as u32);
+        state.window.samples += count as usize;
+    };
+    if run > 0 {
+        add(figure(RUN_CLASS) as usize, run);
+    }
+    let mut touched = figure(TOUCHED);
+    while touched != 0 {
+        let bit = touched.trailing_zeros() as usize;
+        touched &= touched - 1;
+        // Bit 63 stands for class 64 too.
+        let classes = if bit == 63 { 63..CLASSES } else { bit..bit + 1 };
+        for class in classes {
+            add(class, figure(HISTOGRAM + class));
+        }
+    }
+    // Each get served without the lock spent one credit.
+    state.window.gets += figure(CREDIT_GRANTED).saturating_sub(figure(CREDIT)) as usize;
+    if figure(CREDIT_WINDOW) == state.windows {
+        state.credited = state
+            .credited
+            .saturating_sub(figure(CREDIT_GRANTED) as usize);
+    }
 }
 
 /// Counts a size (asked for, or returned) in this thread's histogram.
@@ -750,6 +804,64 @@ mod tests {
         let (created, dropped, idle) = (2, 1, 1);
         assert_eq!(
             big_returned_after(19),
+            PoolStats {
+                created,
+                dropped,
+                idle
+            }
+        );
+    }
+
+    /// Like `big_returned_after`, but the first `on_ended` gets of 100 bytes are made on a
+    /// thread that ends before this one first uses the pool; `after` more come while the big
+    /// buffer is held.
+    fn big_returned_after_a_thread_ended(on_ended: usize, after: usize) -> PoolStats {
+        let pool = std::sync::Arc::new(
+            AdaptivePool::new(AdaptiveConfig {
+                window: 20,
+                ..AdaptiveConfig::default()
+            })
+            .unwrap(),
+        );
+        let worker = {
+            let pool = std::sync::Arc::clone(&pool);
+            std::thread::spawn(move || {
+                for _ in 0..on_ended {
+                    drop(pool.get(100));
+                }
+            })
+        };
+        // `join` returns once the thread's thread-locals are dropped: its entry can be retired.
+        worker.join().expect("the worker ends cleanly");
+        let big = pool.get(1 << 20);
+        for _ in 0..after {
+            drop(pool.get(100));
+        }
+        drop(big);
+        pool.stats()
+    }
+
+    #[test]
+    fn the_gets_of_a_thread_that_ended_count_in_the_window() {
+        // 10 gets on a thread that ended (9 of them without the lock, on its credit), then 9
+        // here: 19 in all, the window has not ended, and the big buffer is kept. (The ended
+        // thread's buffer waits in the shared store until `stats` accounts for it: this thread
+        // made one of its own.)
+        let (created, dropped, idle) = (3, 0, 3);
+        assert_eq!(
+            big_returned_after_a_thread_ended(10, 8),
+            PoolStats {
+                created,
+                dropped,
+                idle
+            }
+        );
+        // One more: the 20th get ends the window, as it would on one thread. (Without the ended
+        // thread's gets, the window would end 9 gets later, and its credit would be counted as
+        // held by nobody until then.)
+        let (created, dropped, idle) = (3, 1, 2);
+        assert_eq!(
+            big_returned_after_a_thread_ended(10, 9),
             PoolStats {
                 created,
                 dropped,

@@ -57,6 +57,12 @@ pub trait Parking: Send + Sync {
 
     /// A parked buffer of `capacity` bytes left its slot for the shared store (its thread ended).
     fn unparked(&self, capacity: usize);
+
+    /// A thread that ended left these counters (they are also added to [`TieredStore::sum`]'s
+    /// totals). For pools that keep per-thread figures they must account for themselves. Called
+    /// while the registering thread may hold any lock of the pool's: it must take none that the
+    /// pool holds while it uses the store.
+    fn retired(&self, _counters: &[u64; COUNTERS]) {}
 }
 
 impl Parking for () {
@@ -85,6 +91,13 @@ struct ClassState {
     idle: Vec<Box<Vec<u8>>>,
     /// Places in the bound held by threads' slots (full or empty).
     slot_places: usize,
+}
+
+/// What retiring the entries of threads that ended found: the capacities of the buffers they had
+/// parked, and each one's counters.
+struct Retired {
+    unparked: Vec<usize>,
+    counters: Vec<[u64; COUNTERS]>,
 }
 
 /// Every thread's entry, and the counts of entries retired (threads that ended).
@@ -304,25 +317,29 @@ impl<P: Parking> TieredStore<P> {
     /// A new entry, registered; entries of threads that ended are retired first.
     fn register(&self) -> Arc<Entry> {
         let entry = Arc::new(Entry::new(self.classes.len()));
-        let unparked = {
+        let Retired { unparked, counters } = {
             let mut registry = self.lock_registry();
-            let unparked = self.retire_ended(&mut registry);
+            let retired = self.retire_ended(&mut registry);
             registry.entries.push(Arc::clone(&entry));
-            unparked
+            retired
         };
         // Outside the registry's lock: the pool may take locks of its own (a production pool
         // wakes a waiting get, which may be looking through the registry meanwhile).
         for capacity in unparked {
             self.parking.unparked(capacity);
         }
+        for counters in &counters {
+            self.parking.retired(counters);
+        }
         entry
     }
 
     /// Entries that only the registry holds belong to threads that ended: their counts are kept
     /// in `retired`, their parked buffers go to the shared store, their places are freed.
-    /// Returns the capacities of the buffers moved, for [`Parking::unparked`].
-    fn retire_ended(&self, registry: &mut Registry) -> Vec<usize> {
+    /// Returns what [`Parking::unparked`] and [`Parking::retired`] are to be told.
+    fn retire_ended(&self, registry: &mut Registry) -> Retired {
         let mut unparked = Vec::new();
+        let mut ended = Vec::new();
         let Registry { entries, retired } = registry;
         entries.retain(|entry| {
             if Arc::strong_count(entry) > 1 {
@@ -331,9 +348,12 @@ impl<P: Parking> TieredStore<P> {
             // The owner's last use of its slots happened before it dropped its handle (a release);
             // this fence makes them visible here.
             std::sync::atomic::fence(Ordering::Acquire);
-            for (total, counter) in retired.iter_mut().zip(&entry.counters) {
-                *total = total.wrapping_add(counter.load(Ordering::Relaxed));
+            let counters: [u64; COUNTERS] =
+                std::array::from_fn(|index| entry.counters[index].load(Ordering::Relaxed));
+            for (total, counter) in retired.iter_mut().zip(&counters) {
+                *total = total.wrapping_add(*counter);
             }
+            ended.push(counters);
             for (slot, class) in entry.slots.iter().zip(self.classes.iter()) {
                 let buffer = slot.take();
                 if slot.has_place.swap(false, Ordering::Relaxed) {
@@ -348,7 +368,10 @@ impl<P: Parking> TieredStore<P> {
             }
             false
         });
-        unparked
+        Retired {
+            unparked,
+            counters: ended,
+        }
     }
 
     /// An idle buffer of `class` from the shared store, for this thread to use: its header moved
