@@ -26,7 +26,7 @@ impl CpuWatch {
 
     /// How long the process has used no CPU time with none of its threads runnable, as of
     /// `now` (read every 100 ms). A thread that waits for a processor on a crowded machine is
-    /// runnable: starved is not deadlocked.
+    /// runnable, and so is one that waits for the disk: starved is not deadlocked.
     pub fn idle_for(&mut self, now: Instant) -> Duration {
         if now >= self.next_read {
             self.next_read = now + Duration::from_millis(100);
@@ -58,15 +58,20 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(user + system)
 }
 
-/// Whether any thread of process `pid` is running or waiting for a processor (state `R`). When
-/// that cannot be read, the answer is yes: never stop a process on a guess.
+/// Whether any thread of process `pid` is running or waiting for a processor (state `R`), or
+/// for the disk (`D`: reading a large debug binary to symbolise a backtrace, say, on a busy
+/// machine; a deadlocked thread waits on a lock, state `S`). When that cannot be read, the
+/// answer is yes: never stop a process on a guess.
 fn any_thread_runnable(pid: u32) -> bool {
     let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return true;
     };
     threads.filter_map(Result::ok).any(|thread| {
         let path = thread.path().join("stat");
-        stat_fields(&path.to_string_lossy())
-            .is_none_or(|fields| fields.first().is_none_or(|state| state == "R"))
+        stat_fields(&path.to_string_lossy()).is_none_or(|fields| {
+            fields
+                .first()
+                .is_none_or(|state| state == "R" || state == "D")
+        })
     })
 }
