@@ -774,17 +774,7 @@ mod tests {
     /// come and go (most of them served from this thread's slot, without the lock), then the big
     /// buffer comes back. Its figures after that.
     fn big_returned_after(small: usize) -> PoolStats {
-        let pool = AdaptivePool::new(AdaptiveConfig {
-            window: 20,
-            ..AdaptiveConfig::default()
-        })
-        .unwrap();
-        let big = pool.get(1 << 20);
-        for _ in 0..small {
-            drop(pool.get(100));
-        }
-        drop(big);
-        pool.stats()
+        big_returned_after_a_thread_ended(0, small)
     }
 
     #[test]
