@@ -486,15 +486,8 @@ impl AdaptivePool {
             account(state, |index| ended[index]);
         }
         account(state, |index| local.get(index));
-        let mut touched = local.get(TOUCHED);
-        while touched != 0 {
-            let bit = touched.trailing_zeros() as usize;
-            touched &= touched - 1;
-            // Bit 63 stands for class 64 too.
-            let classes = if bit == 63 { 63..CLASSES } else { bit..bit + 1 };
-            for class in classes {
-                local.set(HISTOGRAM + class, 0);
-            }
+        for class in touched_classes(local.get(TOUCHED)) {
+            local.set(HISTOGRAM + class, 0);
         }
         local.set(TOUCHED, 0);
         local.set(CREDIT, 0);
@@ -623,15 +616,8 @@ fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
     if run > 0 {
         add(figure(RUN_CLASS) as usize, run);
     }
-    let mut touched = figure(TOUCHED);
-    while touched != 0 {
-        let bit = touched.trailing_zeros() as usize;
-        touched &= touched - 1;
-        // Bit 63 stands for class 64 too.
-        let classes = if bit == 63 { 63..CLASSES } else { bit..bit + 1 };
-        for class in classes {
-            add(class, figure(HISTOGRAM + class));
-        }
+    for class in touched_classes(figure(TOUCHED)) {
+        add(class, figure(HISTOGRAM + class));
     }
     // Each get served without the lock spent one credit.
     state.window.gets += figure(CREDIT_GRANTED).saturating_sub(figure(CREDIT)) as usize;
@@ -640,6 +626,14 @@ fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
             .credited
             .saturating_sub(figure(CREDIT_GRANTED) as usize);
     }
+}
+
+/// The classes of the histogram that `touched` (a thread's `TOUCHED` bits) marks as holding counts.
+fn touched_classes(touched: u64) -> impl Iterator<Item = usize> {
+    (0..u64::BITS as usize)
+        .filter(move |&bit| touched & (1 << bit) != 0)
+        // Bit 63 stands for class 64 too.
+        .flat_map(|bit| if bit == 63 { 63..CLASSES } else { bit..bit + 1 })
 }
 
 /// Counts a size (asked for, or returned) in this thread's histogram.
