@@ -41,6 +41,10 @@ pub enum Flaw {
     CollectNeverFrees,
     /// Task 1: buffers returned on another thread are stranded.
     StrandsOtherThreads,
+    /// Task 1: no per-thread tier; every get and return takes the one shared lock.
+    OneSharedLock,
+    /// Task 1: a buffer returned while the thread's slot is taken is dropped, not stored.
+    DropsWhenSlotIsTaken,
     /// Dropping the pool leaks its buffers.
     LeaksOnDrop,
     /// Now and then a held buffer is handed to a second holder.
@@ -135,6 +139,10 @@ pub enum Flaw {
     HighWaterFirst,
     /// Correct, and slow: every get works for 50 us, every return sleeps for 200 us.
     SlowButCorrect,
+    /// Correct: Task 1's pool keeps up to 8 buffers per thread (a stack), not one.
+    PerThreadStacks,
+    /// Correct: Task 1's pool keeps one buffer per thread and the rest in a lock-free queue.
+    SlotAndLockFreeQueue,
 }
 
 /// What a fixture is for.

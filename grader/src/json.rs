@@ -51,6 +51,9 @@ struct CheckReport<'a> {
     expected: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     seen: Option<String>,
+    /// A failure's own hint, where it differs from the catalogue's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'a str>,
     file: String,
@@ -94,13 +97,17 @@ fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
         evidence: None,
         expected: None,
         seen: None,
+        hint: None,
         location: None,
         file: subject.file_for(&result.info),
     };
     report.seen = result.status.seen();
     match &result.status {
         Status::Passed(evidence) => report.evidence = Some(&evidence.text),
-        Status::Failed(failure) => report.expected = Some(&failure.expected),
+        Status::Failed(failure) => {
+            report.expected = Some(&failure.expected);
+            report.hint = failure.hint.as_deref();
+        }
         Status::NotStarted { todo, location } => {
             report.seen = Some(todo.clone());
             report.location = location.as_deref();

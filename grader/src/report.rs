@@ -230,7 +230,11 @@ fn explain_failure(out: &mut String, subject: Subject, result: &CheckResult, sty
     if let Some(seen) = result.status.seen() {
         let _ = writeln!(out, "  seen:     {seen}");
     }
-    explain_common(out, subject, info);
+    let hint = match &result.status {
+        Status::Failed(failure) => failure.hint.as_deref(),
+        _ => None,
+    };
+    explain_common(out, subject, info, hint);
 }
 
 fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style: Style) {
@@ -246,12 +250,14 @@ fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style:
         let at = location.as_deref().unwrap_or("your code");
         let _ = writeln!(out, "  it stops at the todo!() at {at}: {todo}");
     }
-    explain_common(out, subject, info);
+    explain_common(out, subject, info, None);
 }
 
-fn explain_common(out: &mut String, subject: Subject, info: &CheckInfo) {
+/// Why the check matters, what to look at (`hint`, the failure's own, or the catalogue's) and
+/// where.
+fn explain_common(out: &mut String, subject: Subject, info: &CheckInfo, hint: Option<&str>) {
     let _ = writeln!(out, "  why:      {}", info.why);
-    let _ = writeln!(out, "  hint:     {}", info.hint);
+    let _ = writeln!(out, "  hint:     {}", hint.unwrap_or(info.hint));
     let _ = writeln!(out, "  edit:     {}", subject.file_for(info));
 }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// (fixture, check, words its message must hold): a failure names its real cause.
-const MESSAGES: [(&str, &str, &str); 5] = [
+const MESSAGES: [(&str, &str, &str); 7] = [
     // A pool that forgets to clear is told so, not accused of aliasing.
     ("never-resets", "sync-stress", "does not clear buffers"),
     // A buffer freed and allocated again at the same address is not "zeroed by the pool".
@@ -24,6 +24,14 @@ const MESSAGES: [(&str, &str, &str); 5] = [
     // A spin that never ends is told from a deadlock.
     ("loops-forever", "sync-reset", "still running after"),
     ("hoards-memory", "sync-stress", "GiB a check may use"),
+    // A put that drops buffers is told so, not collect().
+    (
+        "drops-when-slot-is-taken",
+        "sync-collect-two",
+        "put dropped buffers",
+    ),
+    // One lock for every thread is named as such.
+    ("one-shared-lock", "sync-per-thread", "every thread shares"),
 ];
 
 /// Grades every row of the fixture table: each fixture on each check its row names must report

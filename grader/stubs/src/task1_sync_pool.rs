@@ -23,10 +23,14 @@
 //!    (`sync-oversized`).
 //! 5. **Per-thread caching in front of a shared store**: the common case (a thread takes a buffer
 //!    and gives it back) must take no lock. Keep one buffer per thread in a `thread_local!` slot
-//!    and the rest in a `Mutex<Vec<Box<Vec<u8>>>>`. A `thread_local!` is per thread, not per pool, so
-//!    give each pool an id and keep a small list of `(pool id, buffer)` slots per thread. When a
-//!    thread ends, its slot's `Drop` must hand the buffer to the shared store, or it is stranded
-//!    (`sync-cross-thread`).
+//!    and the rest in a `Mutex<Vec<Box<Vec<u8>>>>`. `put` fills the calling thread's empty slot
+//!    first; `get` looks in the calling thread's slot first. A slot is its thread's alone (Go's
+//!    per-P `private`): while the thread lives, no other thread takes from it. `sync-per-thread`
+//!    proves this by buffer identity: thread A returns a buffer and keeps running, thread B's
+//!    get must not receive that buffer, and A's next get must. A `thread_local!` is per thread,
+//!    not per pool, so give each pool an id and keep a small list of `(pool id, buffer)` slots
+//!    per thread. When a thread ends, its slot's `Drop` must hand the buffer to the shared
+//!    store, or it is stranded (`sync-cross-thread`).
 //! 6. **Warming**: `warm(n)` makes `n` buffers up front, so the first `n` gets allocate nothing
 //!    (`sync-warm`).
 //! 7. **Collection cycles** (Go clears pools at each garbage collection; Rust has none, so the
@@ -47,8 +51,10 @@
 //! Suggested order: `new`, `get`, `put` with a `Mutex<Vec<Box<Vec<u8>>>>` only (most checks turn
 //! green), then `get_read`, the cap, `warm`, `collect`, and last the thread slots.
 //!
-//! What the checks cannot see: whether your common case really takes no lock. The reference's
-//! benchmark (`cargo bench -p solutions --bench get_return`) shows what that is worth.
+//! What the checks cannot see: whether your slot is reached without any lock or atomic
+//! read-modify-write (a slot behind a `Mutex` per thread passes `sync-per-thread`, and costs
+//! more). The reference's benchmark (`cargo bench -p solutions --bench get_return`) shows what a
+//! common case without a lock is worth, on one thread and on two.
 
 use pool_contract::task1::{SyncPoolApi, SyncPoolConfig};
 use pool_contract::{BufferPool, PoolStats, Pooled};

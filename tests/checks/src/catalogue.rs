@@ -238,8 +238,26 @@ pub const CATALOGUE: &[CheckInfo] = &[
             of the process",
         hint:
             "the second collect() must free the victims of the first, including the buffer in the \
-            calling thread's cache",
+            calling thread's cache (freed by collect() itself or at that thread's next get)",
         fixture: "collect-never-frees",
+        time_limit: SECONDS_5,
+        timed: false,
+    },
+    CheckInfo {
+        id: "sync-per-thread",
+        task: 1,
+        pool: Pool::Sync,
+        file: "task1_sync_pool.rs",
+        role: Role::Correctness,
+        title: "a returned buffer waits in its thread's own slot: that thread gets it back, no \
+            other thread takes it",
+        why: "a get and a return on the same thread are a server's common case; served from the \
+            thread's own slot they take no lock and touch no memory another thread writes, \
+            where a store behind one lock makes every thread wait for every other",
+        hint: "put keeps the buffer in the calling thread's slot (a thread_local!, one slot per \
+            pool) when that slot is empty, and only then uses the shared store; get looks in the \
+            calling thread's slot first; no thread takes from another live thread's slot",
+        fixture: "one-shared-lock",
         time_limit: SECONDS_5,
         timed: false,
     },
@@ -265,9 +283,12 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task1_sync_pool.rs",
         role: Role::Correctness,
         title: "8 threads x 2000 rounds: no buffer shared by two holders, none lost or leaked",
-        why: "a buffer handed to two holders at once corrupts both messages, silently, under load",
-        hint: "every path that moves a buffer between threads must go through a lock or an atomic \
-            hand-off; unsafe code that aliases a buffer is the usual culprit",
+        why: "under load a pool's mistakes add up: a buffer handed to two holders at once \
+            corrupts both messages, silently; one lost on return costs an allocation each time, \
+            one leaked costs memory for good",
+        hint: "the message says which was seen; for two holders: every path that moves a buffer \
+            between threads must go through a lock or an atomic hand-off, and unsafe code that \
+            aliases a buffer is the usual culprit",
         fixture: "aliases-buffers",
         time_limit: SECONDS_30,
         timed: false,

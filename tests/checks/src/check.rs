@@ -65,6 +65,10 @@ pub struct Failure {
     pub expected: String,
     /// What this pool did.
     pub seen: String,
+    /// What to look at for what was seen, where a check catches more than one mistake and the
+    /// catalogue's hint speaks of another one; `None` keeps the catalogue's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Failure {
@@ -73,6 +77,15 @@ impl Failure {
         Failure {
             expected: expected.into(),
             seen: seen.into(),
+            hint: None,
+        }
+    }
+
+    /// The same failure, with a hint for what was seen in place of the catalogue's.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        Failure {
+            hint: Some(hint.into()),
+            ..self
         }
     }
 }

@@ -191,7 +191,13 @@ pub fn never_shares_a_buffer<P: BufferPool>(
                  pool does not clear buffers before reuse (see the reset checks)"
             )
         },
-    )?;
+    )
+    .map_err(|failure| {
+        failure.with_hint(
+            "get must clear every buffer it hands out, whichever tier it came from (a \
+             thread's slot, the shared store, the victims)",
+        )
+    })?;
     ensure(
         overwritten == 0,
         || "no holder's bytes changed by anyone else while it held the buffer".into(),
@@ -217,13 +223,27 @@ pub fn never_shares_a_buffer<P: BufferPool>(
                 split.describe()
             )
         },
-    )?;
+    )
+    .map_err(|failure| {
+        failure.with_hint(
+            "every returned buffer must reach a place where a later get finds it: the \
+             returning thread's cache, or the shared store when that cache is full; look for a \
+             put that drops a buffer the pool has room for, or a thread's cache that keeps its \
+             buffers from other threads after the thread ended",
+        )
+    })?;
     let left = split.calls.net_bytes();
     ensure(
         left < 4096,
         || "every byte freed once the threads ended and the pool was dropped".into(),
         || format!("{left} bytes still allocated: the pool leaks buffers"),
-    )?;
+    )
+    .map_err(|failure| {
+        failure.with_hint(
+            "when the pool is dropped, every buffer it holds must be freed with it: look for \
+             mem::forget, a leaked Box, or buffers parked where the pool's Drop does not reach",
+        )
+    })?;
     passed(format!(
         "{gets} gets by {STRESS_THREADS} threads: never shared, always empty; {}; {}",
         split.describe(),

@@ -5,7 +5,7 @@
 //! the broken pool it exists to catch; the grader's own tests keep such a pool as a fixture and
 //! prove it is caught.
 
-use crate::check::{ensure, passed, Outcome, Registration};
+use crate::check::{ensure, passed, Failure, Outcome, Registration};
 use crate::counting::{count_allocations, count_buffer_allocations, ensure_counting};
 use crate::every_pool::{self, address};
 use crate::pool::BufferPool;
@@ -30,6 +30,10 @@ pub fn registered<W: Task1>() -> Vec<Registration<W>> {
         (
             "sync-collect-two",
             idle_buffers_are_freed_by_two_collections::<W>,
+        ),
+        (
+            "sync-per-thread",
+            returned_buffers_wait_in_their_threads_slot::<W>,
         ),
         (
             "sync-cross-thread",
@@ -307,12 +311,28 @@ pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outc
         max_retained_capacity: MIB,
     });
     // Four buffers held at once, then all returned: the pool holds four idle buffers.
-    drop([
+    let held = [
         pool.get(1024),
         pool.get(1024),
         pool.get(1024),
         pool.get(1024),
-    ]);
+    ];
+    let (_, returning) = count_allocations(|| drop(held));
+    if returning.bytes_freed >= 4096 {
+        // Not collect()'s fault: the buffers never became idle.
+        return Err(Failure::new(
+            "4 buffers of 4096 bytes, returned, kept idle by the pool until a collection",
+            format!(
+                "{} bytes freed as they came back: put dropped buffers it should have kept, so \
+                 there was nothing left for collect() to free",
+                returning.bytes_freed
+            ),
+        )
+        .with_hint(
+            "put must keep every buffer within the cap: in the calling thread's slot, or in \
+             the shared store when the slot is taken (see sync-reuse)",
+        ));
+    }
     let before = made.load(Ordering::SeqCst);
     // A pool may free in collect() itself or at the next get (per-thread caches are often
     // cleaned by their own thread): both count.
@@ -337,6 +357,82 @@ pub fn idle_buffers_are_freed_by_two_collections<W: Task1>(workshop: &W) -> Outc
         },
     )?;
     passed(format!("{} bytes freed by two cycles", calls.bytes_freed))
+}
+
+/// A buffer returned on a thread waits in that thread's slot: another thread's get, while the
+/// returner still runs, does not take it (it gets a new buffer from the factory), and the
+/// returner's next get hands it back. A pool whose every get and return goes through one shared
+/// store (one lock for all threads) gives the waiting buffer to whichever thread asks first.
+///
+/// The threads take turns through channels, so the verdict depends on no timing.
+pub fn returned_buffers_wait_in_their_threads_slot<W: Task1>(workshop: &W) -> Outcome {
+    let (factory, made) = counting_factory(4096);
+    let pool = workshop.sync_pool(SyncPoolConfig {
+        factory,
+        max_retained_capacity: MIB,
+    });
+    let (owner_returned, returned) = std::sync::mpsc::channel::<usize>();
+    let (other_holds, holds) = std::sync::mpsc::channel::<()>();
+    let (returned_by_owner, taken_by_other, owner_again) = std::thread::scope(|scope| {
+        let pool = &pool;
+        let owner = scope.spawn(move || {
+            // Taken and given back at once: the pool's only idle buffer, returned on this thread.
+            let first = address(&pool.get(1024));
+            owner_returned.send(first).ok();
+            // The other thread now holds its buffer, so that nothing it returns can serve us.
+            holds.recv().ok();
+            address(&pool.get(1024))
+        });
+        let returned_by_owner = returned.recv().ok();
+        let other = pool.get(1024);
+        let taken_by_other = address(&other);
+        other_holds.send(()).ok();
+        let owner_again = owner
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        drop(other);
+        (returned_by_owner, taken_by_other, owner_again)
+    });
+    let Some(returned_by_owner) = returned_by_owner else {
+        return Err(Failure::new(
+            "the owner thread to take and return a buffer",
+            "it never did",
+        ));
+    };
+    let made = made.load(Ordering::SeqCst);
+    if taken_by_other == returned_by_owner {
+        return Err(Failure::new(
+            "thread A returns its buffer and keeps running; thread B's get must not take that \
+             buffer (it waits in A's slot), so B gets a new one from the factory",
+            "B got the very buffer A had just returned: returned buffers go straight to a store \
+             that every thread shares, so every get and return takes that store's lock",
+        )
+        .with_hint(
+            "give each thread a slot of its own (a thread_local!, one per pool): put keeps the \
+             buffer there when the slot is empty, get looks there first, and only then at the \
+             shared store; a thread never takes from another live thread's slot",
+        ));
+    }
+    ensure(
+        owner_again == returned_by_owner && made == 2,
+        || {
+            "thread A's next get to hand back the buffer A returned (it waited in A's slot), \
+             with no factory call: 2 factory calls in all (A's first buffer and B's)"
+                .into()
+        },
+        || {
+            format!(
+                "{} allocation for A's second get, {made} factory call(s) in all: the buffer A \
+                 returned was not kept for A",
+                if owner_again == returned_by_owner {
+                    "the same"
+                } else {
+                    "a different"
+                }
+            )
+        },
+    )?;
+    passed("a buffer returned on thread A waited in A's slot: B got a new one, A got its own back")
 }
 
 /// A buffer returned on another thread is not lost: once that thread has ended, the pool hands it
