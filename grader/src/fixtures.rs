@@ -12,6 +12,7 @@
 mod flawed_sync_pool;
 mod flawed_wrapper;
 mod table;
+mod thread_parking;
 mod workshop;
 
 pub use table::FIXTURES;
@@ -104,6 +105,19 @@ pub enum Flaw {
     /// Task 4: each thread's last returned buffer is kept for that thread with its reservation,
     /// which no other thread can take back.
     KeepsReturnedReservations,
+    /// Tasks 2 and 4: a thread's cache frees its parked buffer when the thread ends (and with it
+    /// the buffer's limit reservation, which is never given back).
+    FreesParkedOnExit,
+    /// Task 2: gets served from a thread's cache never reach the adaptive pool's window.
+    CacheHidesGetsFromWindow,
+    /// Tasks 2 and 4: trim and shrink_to do not reach the buffers parked in threads' caches.
+    HidesParkedFromTrim,
+    /// Task 4: a return parks the buffer with its reservation in the thread's cache and wakes
+    /// nobody; a waiting get takes parked reservations back only after its whole timeout.
+    ParksWithoutWaking,
+    /// Task 4: a thread's cache gives the reservation back when it parks a buffer and takes none
+    /// when it hands the buffer out again.
+    CountsParkedAsReturned,
     /// Task 1: `warm` deadlocks.
     Deadlocks,
     /// Task 1: `get` spins forever on large requests.
@@ -174,6 +188,20 @@ pub struct Fixture {
 }
 
 impl Flaw {
+    /// Whether its pools park one returned buffer per thread in front of the reference pool
+    /// (`thread_parking`), and what a thread that ends does with it.
+    pub fn parks_per_thread(self) -> Option<thread_parking::AtExit> {
+        use thread_parking::AtExit;
+        match self {
+            Flaw::FreesParkedOnExit => Some(AtExit::Free),
+            Flaw::CacheHidesGetsFromWindow
+            | Flaw::HidesParkedFromTrim
+            | Flaw::ParksWithoutWaking
+            | Flaw::CountsParkedAsReturned => Some(AtExit::HandBack),
+            _ => None,
+        }
+    }
+
     /// Its row of the table.
     pub fn fixture(self) -> &'static Fixture {
         FIXTURES

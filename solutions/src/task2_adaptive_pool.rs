@@ -44,8 +44,9 @@
 //!   that ends a window always takes the lock. On one thread the pool therefore makes the same
 //!   decisions, at the same gets, as the simple version. On several, a thread's uncounted gets
 //!   (at most its credit) may land in the next window. A thread that ends leaves its figures to
-//!   the store, which hands them to the pool ([`Parking::retired`]); the next locked get adds
-//!   them.
+//!   the store, which hands them to the pool ([`Parking::retired`]), and its waiting buffer to
+//!   the shared store; the next locked get adds both (the buffer as the return it was, idle
+//!   again for this get and the next).
 //!
 //! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
@@ -360,6 +361,11 @@ impl AdaptivePool {
             let mut state = self.lock();
             let mut freed = Vec::new();
             self.local.local(|local| self.hand_over(&mut state, local));
+            // Threads that ended left their waiting returns in the shared store: accounted as
+            // the returns they were, so that this get can reuse them.
+            while let Some(buffer) = self.local.remove_shared(SLOT) {
+                freed.extend(self.keep_or_drop(&mut state, buffer));
+            }
             // The waiting buffer came back before this get: no longer held.
             if waiting.is_some() {
                 state.held = state.held.saturating_sub(1);
@@ -829,9 +835,9 @@ mod tests {
     fn the_gets_of_a_thread_that_ended_count_in_the_window() {
         // 10 gets on a thread that ended (9 of them without the lock, on its credit), then 9
         // here: 19 in all, the window has not ended, and the big buffer is kept. (The ended
-        // thread's buffer waits in the shared store until `stats` accounts for it: this thread
-        // made one of its own.)
-        let (created, dropped, idle) = (3, 0, 3);
+        // thread's buffer reached the shared store; the big get, which takes the lock, accounts
+        // for it, and the small gets here reuse it: 2 buffers made in all.)
+        let (created, dropped, idle) = (2, 0, 2);
         assert_eq!(
             big_returned_after_a_thread_ended(10, 8),
             PoolStats {
@@ -843,7 +849,7 @@ mod tests {
         // One more: the 20th get ends the window, as it would on one thread. (Without the ended
         // thread's gets, the window would end 9 gets later, and its credit would be counted as
         // held by nobody until then.)
-        let (created, dropped, idle) = (3, 1, 2);
+        let (created, dropped, idle) = (2, 1, 1);
         assert_eq!(
             big_returned_after_a_thread_ended(10, 9),
             PoolStats {

@@ -7,6 +7,7 @@
 //!   [`adaptive_pool`] (Task 2); [`toolkit`] and [`criteria`] (Task 3); [`production`] (Task 4).
 //!   Each registers its check functions under their catalogue ids.
 //! - [`every_pool`]: checks every pool must pass whatever its strategy (reset, many threads).
+//! - [`thread_churn`]: threads that come and go, for every pool that may cache per thread.
 //! - [`workloads`], [`measure`] and [`strategy`]: the standard workloads, how the criteria
 //!   measure them (allocator calls per message, a robust throughput ratio, live memory), and
 //!   each strategy's pool built for them (Task 3's table).
@@ -30,6 +31,7 @@ pub mod refusals;
 pub mod size_class_pool;
 pub mod strategy;
 pub mod sync_pool;
+pub mod thread_churn;
 pub mod toolkit;
 pub mod workloads;
 
@@ -49,6 +51,7 @@ pub fn registered<W: Workshop>() -> Vec<Registration<W>> {
     all.extend(toolkit::registered::<W>());
     all.extend(criteria::registered::<W>());
     all.extend(production::registered::<W>());
+    all.extend(thread_churn::registered::<W>());
     all
 }
 
