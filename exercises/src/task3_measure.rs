@@ -1,8 +1,8 @@
 //! # Task 3: the measurement toolkit
 //!
 //! TODO: build the two tools every claim about a pool rests on. The grader uses the same method
-//! for its success criteria (see `pool_checks::measure`, and README's "How the ratios are
-//! measured"), and checks yours against work whose answer is known.
+//! for its success criteria (README, "How the ratios are measured"), and checks yours against
+//! work whose answer is known.
 //!
 //! 1. `count_allocations(work)`: how many allocator calls `work` made. Take a
 //!    `stats_alloc::Region::new(&stats_alloc::INSTRUMENTED_SYSTEM)` before running it and read
@@ -28,7 +28,12 @@
 //!
 //!    Graded by `measure-ratio`: half the work must measure about 2x, the same work about 1x,
 //!    four times the work about 0.25x; a result just outside a range is measured once more
-//!    with more rounds before it fails.
+//!    with more rounds before it fails. The check does what a busy laptop does, on purpose:
+//!    before every run of the baseline it gives your thread's processor to another thread for
+//!    a millisecond. A wall clock (`Instant`) counts that millisecond and reads the baseline
+//!    several times slower than it is, in every slice; the thread's CPU time does not count it.
+//!    You need not keep your thread on one processor: the check keeps it on one before it
+//!    calls you.
 //!
 //! What the checks cannot see: whether you would trust your own numbers. Run the criterion
 //! benchmark in `exercises/benches/pools.rs` (`cargo bench -p exercises`) and compare.

@@ -80,6 +80,12 @@ pub enum Flaw {
     CountsNothing,
     /// Task 3: the toolkit's ratio is candidate time over baseline time.
     InvertsRatio,
+    /// Task 3: the toolkit's ratio times one long block of each side by the wall clock (no
+    /// interleaving, no median).
+    TimesByWallClock,
+    /// Task 3: the toolkit's ratio is the reference method (interleaved slices, fastest of 5,
+    /// median of rounds) timed by the wall clock instead of the thread's CPU time.
+    TimesSlicesByWallClock,
     /// Task 4: the environment loader ignores `POOL_ZERO_ON_RETURN`.
     EnvIgnoresZeroOnReturn,
     /// Task 4: returns are counted twice for buffers dropped because the pool is full.
@@ -157,6 +163,9 @@ pub enum Flaw {
     PerThreadStacks,
     /// Correct: Task 1's pool keeps one buffer per thread and the rest in a lock-free queue.
     SlotAndLockFreeQueue,
+    /// Correct: the toolkit's ratio by the thread's CPU time in 1 ms slices with one repeat
+    /// count for both sides, the mean of each side's fastest quarter of slices over all rounds.
+    MeansFastestSlices,
 }
 
 /// What a fixture is for.

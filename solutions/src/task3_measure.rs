@@ -7,6 +7,9 @@
 //!   that a busy machine cannot bias the answer: the thread's CPU time (time spent preempted does
 //!   not count), short slices of each side interleaved, each side's fastest slice per round (a
 //!   slice can be slowed down by a flushed cache, never sped up), and the median over rounds.
+//!   It leaves the thread on whatever processors it may use: keeping it on one (which the
+//!   grader's own measurements do) is the caller's choice, and `measure-ratio` makes it before
+//!   it calls this.
 
 use pool_contract::task3::AllocationCount;
 use stats_alloc::{Region, INSTRUMENTED_SYSTEM};

@@ -694,14 +694,16 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task3_measure.rs",
         role: Role::Correctness,
         title: "toolkit: throughput_ratio finds 2x, 1x and 0.25x on known work",
-        why:
-            "a busy machine makes wall-clock timings lie, and the longer side absorbs more of the \
-            pauses; the thread's CPU time, the fastest of short interleaved slices and a median \
-            over rounds are what make a 2x claim repeatable on a laptop with other work running",
-        hint: "time by cpu_time::ThreadTime; warm both up; give each side the repeat count that \
-            makes a slice of about 0.5 ms; per round keep each side's fastest of 5 slices \
-            (alternating which goes first); return the median of baseline over candidate time per \
-            run",
+        why: "a busy machine makes wall-clock timings lie: while another thread has the processor \
+            the wall clock keeps counting, and the side that loses it more reads slower. This \
+            check gives the processor to another thread for 1 ms before every baseline run: a \
+            wall clock counts that time, the thread's CPU time does not. The thread's CPU time, \
+            the fastest of short interleaved slices and a median over rounds are what make a 2x \
+            claim repeatable on a laptop with other work running",
+        hint: "time by cpu_time::ThreadTime, not Instant (which counts the time another thread \
+            had your processor); warm both up; give each side the repeat count that makes a \
+            slice of about 0.5 ms; per round keep each side's fastest of 5 slices (alternating \
+            which goes first); return the median of baseline over candidate time per run",
         fixture: "inverts-ratio",
         time_limit: SECONDS_30,
         timed: true,
