@@ -1,0 +1,300 @@
+//! How a server really uses buffers, on every reference pool and on what a user would use
+//! instead: `cargo bench -p solutions --bench patterns`.
+//!
+//! Three patterns, each at 1, 2, 4, 8 and 16 threads (as many as the machine has cores):
+//!
+//! - **get_return**: a thread takes a 4 KiB buffer, writes a byte, gives it back.
+//! - **hold_8**: a thread takes 8 buffers (a request's header, body, reply...), writes a byte in
+//!   each, then gives all 8 back.
+//! - **hand_off**: a producer thread takes a buffer, writes a byte and sends it through a
+//!   bounded channel to a consumer thread, which gives it back: the buffer is freed on another
+//!   thread than the one that took it. Threads come in pairs.
+//!
+//! Every figure is the time per buffer on one thread (the slowest thread's time over the
+//! buffers it handled), so that thread counts compare directly: a pattern that scales keeps its
+//! figure as threads are added. Subjects: the reference pools, `lockfree-object-pool` and
+//! `object-pool`, malloc and free (glibc, the process's allocator), mimalloc called directly
+//! (the global allocator stays the system's), and the floor: a word moved through the same
+//! pattern, no buffer at all.
+
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use lockfree_object_pool::LinearObjectPool;
+use pool_checks::measure::time_on_threads;
+use pool_checks::BufferPool;
+use pool_contract::task1::SyncPoolConfig;
+use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
+use pool_contract::task4::PoolConfig;
+use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const SIZE: usize = 4096;
+/// Buffers a request of the `hold_8` pattern holds at once.
+const HELD: usize = 8;
+/// Buffers on their way between a producer and its consumer, at most.
+const CHANNEL: usize = 16;
+
+/// Something that hands out a 4 KiB buffer, written to once, and takes it back when the buffer
+/// is dropped.
+trait Source: Sync {
+    /// A buffer it handed out.
+    type Buffer<'a>: Send
+    where
+        Self: 'a;
+    /// A buffer of `SIZE` bytes with one byte written.
+    fn take(&self) -> Self::Buffer<'_>;
+}
+
+/// A reference pool, or anything with the contract's `BufferPool`.
+struct Pool<P>(P);
+
+impl<P: BufferPool> Source for Pool<P> {
+    type Buffer<'a>
+        = pool_checks::Pooled<'a, P>
+    where
+        P: 'a;
+    #[inline(always)]
+    fn take(&self) -> Self::Buffer<'_> {
+        let mut buffer = self.0.get(black_box(SIZE));
+        buffer.push(1);
+        buffer
+    }
+}
+
+/// `lockfree-object-pool`'s `LinearObjectPool`.
+struct Linear(LinearObjectPool<Vec<u8>>);
+
+impl Source for Linear {
+    type Buffer<'a> = lockfree_object_pool::LinearReusable<'a, Vec<u8>>;
+    #[inline(always)]
+    fn take(&self) -> Self::Buffer<'_> {
+        let mut buffer = self.0.pull();
+        buffer.push(1);
+        buffer
+    }
+}
+
+/// `object-pool`'s `Pool`.
+struct ObjectPool(object_pool::Pool<Vec<u8>>);
+
+impl Source for ObjectPool {
+    type Buffer<'a> = object_pool::Reusable<'a, Vec<u8>>;
+    #[inline(always)]
+    fn take(&self) -> Self::Buffer<'_> {
+        let mut buffer = self.0.pull(|| Vec::with_capacity(SIZE));
+        buffer.clear();
+        buffer.push(1);
+        buffer
+    }
+}
+
+/// No pool: the process's allocator (glibc's malloc and free).
+struct Malloc;
+
+impl Source for Malloc {
+    type Buffer<'a> = Vec<u8>;
+    #[inline(always)]
+    fn take(&self) -> Vec<u8> {
+        let mut buffer = Vec::with_capacity(black_box(SIZE));
+        buffer.push(1);
+        buffer
+    }
+}
+
+/// No pool: mimalloc, called directly.
+struct Mimalloc;
+
+/// A block of `SIZE` bytes from mimalloc, given back to it when dropped.
+struct MiBlock(std::ptr::NonNull<u8>);
+
+// SAFETY: the block is plain memory owned by this handle alone; mimalloc frees blocks from any
+// thread (a free from another thread goes to the owning heap's delayed-free list).
+unsafe impl Send for MiBlock {}
+
+const LAYOUT: std::alloc::Layout = match std::alloc::Layout::from_size_align(SIZE, 8) {
+    Ok(layout) => layout,
+    Err(_) => panic!("SIZE is a valid size"),
+};
+
+impl Source for Mimalloc {
+    type Buffer<'a> = MiBlock;
+    #[inline(always)]
+    fn take(&self) -> MiBlock {
+        use std::alloc::GlobalAlloc;
+        // SAFETY: LAYOUT has a non-zero size.
+        let block = unsafe { mimalloc::MiMalloc.alloc(LAYOUT) };
+        let Some(block) = std::ptr::NonNull::new(block) else {
+            std::alloc::handle_alloc_error(LAYOUT)
+        };
+        // SAFETY: the block is SIZE bytes long and ours alone.
+        unsafe { block.as_ptr().write(1) };
+        MiBlock(block)
+    }
+}
+
+impl Drop for MiBlock {
+    fn drop(&mut self) {
+        use std::alloc::GlobalAlloc;
+        // SAFETY: the block came from MiMalloc.alloc with LAYOUT and is freed once, here.
+        unsafe { mimalloc::MiMalloc.dealloc(self.0.as_ptr(), LAYOUT) };
+    }
+}
+
+/// The floor: a word through the same pattern, no buffer.
+struct Word;
+
+impl Source for Word {
+    type Buffer<'a> = usize;
+    #[inline(always)]
+    fn take(&self) -> usize {
+        black_box(1)
+    }
+}
+
+fn patterns(c: &mut Criterion) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let counts: Vec<usize> = [1, 2, 4, 8, 16]
+        .into_iter()
+        .filter(|&threads| threads <= cores)
+        .collect();
+    let sync = Pool(SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20)));
+    let fixed = Pool(
+        FixedPool::new(FixedPoolConfig {
+            buffer_size: SIZE,
+            preallocate: 0,
+            max_pooled: 256,
+        })
+        .expect("a valid config"),
+    );
+    let classes = Pool(SizeClassPool::new(SizeClassConfig::default()).expect("a valid config"));
+    let adaptive = Pool(AdaptivePool::new(AdaptiveConfig::default()).expect("a valid config"));
+    let production = Pool(ProductionPool::new(PoolConfig::default()).expect("a valid config"));
+    let linear = Linear(LinearObjectPool::new(
+        || Vec::with_capacity(SIZE),
+        Vec::clear,
+    ));
+    let object = ObjectPool(object_pool::Pool::new(256, || Vec::with_capacity(SIZE)));
+    for pattern in [Pattern::GetReturn, Pattern::Hold8, Pattern::HandOff] {
+        let mut group = c.benchmark_group(pattern.name());
+        for &threads in &counts {
+            if pattern == Pattern::HandOff && threads < 2 {
+                continue;
+            }
+            bench(&mut group, "sync_pool", pattern, threads, &sync);
+            bench(&mut group, "fixed_pool", pattern, threads, &fixed);
+            bench(&mut group, "size_class_pool", pattern, threads, &classes);
+            bench(&mut group, "adaptive_pool", pattern, threads, &adaptive);
+            bench(&mut group, "production_pool", pattern, threads, &production);
+            bench(&mut group, "lockfree_object_pool", pattern, threads, &linear);
+            bench(&mut group, "object_pool", pattern, threads, &object);
+            bench(&mut group, "malloc_free", pattern, threads, &Malloc);
+            bench(&mut group, "mimalloc", pattern, threads, &Mimalloc);
+            bench(&mut group, "floor_word", pattern, threads, &Word);
+        }
+        group.finish();
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    GetReturn,
+    Hold8,
+    HandOff,
+}
+
+impl Pattern {
+    fn name(self) -> &'static str {
+        match self {
+            Pattern::GetReturn => "get_return",
+            Pattern::Hold8 => "hold_8",
+            Pattern::HandOff => "hand_off",
+        }
+    }
+}
+
+/// Benchmarks `source` in `pattern` on `threads` threads; criterion's figure is the time per
+/// buffer on one thread.
+fn bench<M: criterion::measurement::Measurement<Value = Duration>, S: Source>(
+    group: &mut BenchmarkGroup<'_, M>,
+    name: &str,
+    pattern: Pattern,
+    threads: usize,
+    source: &S,
+) {
+    group.bench_function(format!("{name}/{threads}_threads"), |b| {
+        b.iter_custom(|iterations| match pattern {
+            Pattern::GetReturn => time_on_threads(threads, 1, &|| get_return(source, iterations)),
+            Pattern::Hold8 => {
+                time_on_threads(threads, 1, &|| hold_8(source, iterations)) / HELD as u32
+            }
+            Pattern::HandOff => hand_off(source, threads / 2, iterations),
+        })
+    });
+}
+
+/// `iterations` buffers taken and given back, one at a time. Each pattern's loop is a function
+/// of its own for each subject, so that every subject's take and drop are inlined alike.
+#[inline(never)]
+fn get_return<S: Source>(source: &S, iterations: u64) {
+    for _ in 0..iterations {
+        black_box(&source.take());
+    }
+}
+
+/// `iterations` requests of `HELD` buffers each, held together, then given back.
+#[inline(never)]
+fn hold_8<S: Source>(source: &S, iterations: u64) {
+    for _ in 0..iterations {
+        let held: [S::Buffer<'_>; HELD] = std::array::from_fn(|_| source.take());
+        black_box(&held);
+    }
+}
+
+/// `pairs` producers each take `iterations` buffers and send them to their consumer, which
+/// gives them back; the slowest thread's time.
+fn hand_off<S: Source>(source: &S, pairs: usize, iterations: u64) -> Duration {
+    let start_line = std::sync::Barrier::new(2 * pairs);
+    std::thread::scope(|scope| {
+        let mut threads = Vec::with_capacity(2 * pairs);
+        for _ in 0..pairs {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<S::Buffer<'_>>(CHANNEL);
+            let start_line = &start_line;
+            threads.push(scope.spawn(move || {
+                start_line.wait();
+                let started = Instant::now();
+                produce(source, &sender, iterations);
+                started.elapsed()
+            }));
+            threads.push(scope.spawn(move || {
+                start_line.wait();
+                let started = Instant::now();
+                for buffer in receiver.iter() {
+                    drop(black_box(buffer));
+                }
+                started.elapsed()
+            }));
+        }
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap_or(Duration::ZERO))
+            .max()
+            .unwrap_or_default()
+    })
+}
+
+/// A producer's loop: `iterations` buffers taken and sent; the channel closes when it returns.
+#[inline(never)]
+fn produce<'a, S: Source>(
+    source: &'a S,
+    sender: &std::sync::mpsc::SyncSender<S::Buffer<'a>>,
+    iterations: u64,
+) {
+    for _ in 0..iterations {
+        if sender.send(source.take()).is_err() {
+            return;
+        }
+    }
+}
+
+criterion_group!(benches, patterns);
+criterion_main!(benches);
