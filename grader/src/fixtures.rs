@@ -135,6 +135,9 @@ pub enum Flaw {
     HighWaterFirst,
     /// Correct, and slow: every get works for 50 us, every return sleeps for 200 us.
     SlowButCorrect,
+    /// Correct: an unknown environment variable is named as it was given (`POOL_MAX_POOLD`), not
+    /// as the field it would have set.
+    NamesVariableAsGiven,
 }
 
 /// What a fixture is for.

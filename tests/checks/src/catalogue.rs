@@ -718,7 +718,9 @@ pub const CATALOGUE: &[CheckInfo] = &[
             act on, not with a panic at the first burst",
         hint:
             "deserialize with serde (deny_unknown_fields), map toml's errors to ConfigError, then \
-            validate every rule in one function used by TOML, environment and code alike",
+            validate every rule in one function used by TOML, environment and code alike; an \
+            unknown key or variable is named as it was given (POOL_MAX_POOLD) or as the field it \
+            would set (max_poold)",
         fixture: "accepts-bad-configs",
         time_limit: SECONDS_10,
         timed: false,
