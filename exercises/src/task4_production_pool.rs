@@ -27,7 +27,8 @@
 //!    degraded only; a `try_get` the policy refuses is counted rejected. A returned buffer is no
 //!    longer held, whichever thread returned it (`prod-limit-returned`).
 //! 5. **Memory pressure**: `shrink_to(bytes)` frees idle buffers until the idle capacity is at
-//!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones (`prod-shrink`).
+//!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones, rounded down
+//!    (`idle * percent / 100` in integers: 45% of 8 keeps 3) (`prod-shrink`).
 //! 6. **Hygiene**: with `zero_on_return`, zero a returned buffer's whole capacity before keeping
 //!    it, past its length too: a holder may have truncated the buffer, and what it wrote is still
 //!    in memory (`buffer.clear()`, then `buffer.resize(capacity, 0)`) (`prod-zero`). The leak report
@@ -107,7 +108,7 @@ impl ProductionPoolApi for ProductionPool {
         todo!("free idle buffers down to {bytes} bytes")
     }
 
-    /// Keeps `trim_keep_percent` of the idle buffers.
+    /// Keeps `trim_keep_percent` of the idle buffers (the count rounded down).
     fn trim(&self) {
         todo!(
             "keep {}% of the idle buffers",

@@ -114,6 +114,8 @@ pub enum Flaw {
     RoundsDownClasses,
     /// Task 4: `trim` frees nothing.
     TrimDoesNothing,
+    /// Task 4: `trim` rounds the share it keeps up (45% of 8 idle keeps 4, not 3).
+    RoundsTrimUp,
     /// Task 4: `max_bytes_in_use` is ignored (`max_in_use` is not).
     IgnoresByteLimit,
     /// Task 4: `zero_on_return` zeroes the buffer's length only, not its whole capacity.
