@@ -39,7 +39,10 @@ fn expect_refused_naming(
     }
 }
 
-fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Environment variables, as `Task4::config_from_env` takes them.
+type Vars = Vec<(String, String)>;
+
+fn env(vars: &[(&str, &str)]) -> Vars {
     vars.iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect()
@@ -75,7 +78,7 @@ pub fn refuses_every_bad_config<W: Task4>(workshop: &W) -> Outcome {
     }
     // An unknown variable is named as it was given (`ConfigError::field`: "or the unknown name
     // that was given"), or as the field it would have set: either tells the operator which.
-    let env_cases: [(Vec<(String, String)>, &[&str]); 4] = [
+    let env_cases: [(Vars, &[&str]); 4] = [
         (env(&[("POOL_MAX_POOLED", "lots")]), &["max_pooled"]),
         (env(&[("POOL_BUFFER_SIZE", "0")]), &["buffer_size"]),
         (
