@@ -116,6 +116,9 @@ pub enum Flaw {
     TrimDoesNothing,
     /// Task 4: `trim` rounds the share it keeps up (45% of 8 idle keeps 4, not 3).
     RoundsTrimUp,
+    /// Task 4: under policy `wait`, a return wakes a waiting get only when the pool keeps the
+    /// buffer, not when it drops it (full or oversized).
+    WakesOnlyWhenKept,
     /// Task 4: `max_bytes_in_use` is ignored (`max_in_use` is not).
     IgnoresByteLimit,
     /// Task 4: `zero_on_return` zeroes the buffer's length only, not its whole capacity.

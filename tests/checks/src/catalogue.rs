@@ -833,8 +833,13 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task4_production_pool.rs",
         role: Role::Correctness,
         title: "prod: 8 threads at a limit of 4 (wait): no deadlock, none lost, never more than 4",
-        why: "limits and waits are where deadlocks and lost wake-ups hide",
-        hint: "release the in-use slot and notify in put, even for buffers the pool drops",
+        why: "limits and waits are where deadlocks and lost wake-ups hide: a get waiting at the \
+            limit while the returns are dropped (max_pooled idle already) is woken only by a put \
+            that wakes for every return",
+        hint:
+            "release the in-use slot and notify in put, even for buffers the pool drops (full or \
+            oversized): a put that notifies only when it keeps the buffer leaves the waiter asleep \
+            until its timeout",
         fixture: "ignores-limits",
         time_limit: SECONDS_10,
         timed: false,
