@@ -67,6 +67,9 @@ pub enum Flaw {
     NeverRecalibrates,
     /// Task 2: `trim` ignores the recent peak.
     TrimIgnoresPeak,
+    /// Task 2: `trim` keeps the peak's count of idle buffers beside the ones still held, where
+    /// the held ones are part of the peak.
+    TrimKeepsPeakIdle,
     /// Task 2: the adaptive pool drops every buffer above 64 KiB.
     CapsRetainedAt64KiB,
     /// Every returned buffer is zeroed over its whole capacity (correct, and slow).

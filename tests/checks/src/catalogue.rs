@@ -547,10 +547,12 @@ pub const CATALOGUE: &[CheckInfo] = &[
         role: Role::Correctness,
         title: "adaptive: trim() keeps the recent peak, and shrinks an idle pool to its floor",
         why: "a quiet server should give memory back, but not so eagerly that the next request \
-            allocates",
+            allocates; the peak counts the buffers still held, so a trim while 3 of a peak of 3 \
+            are out keeps no more idle than the floor",
         hint:
             "track the most buffers held at once since the last trim; trim keeps that many (held \
-            + idle), at least floor idle, and resets the peak",
+            + idle: peak minus held idle), at least floor idle, and resets the peak to what is \
+            held",
         fixture: "trim-ignores-peak",
         time_limit: SECONDS_5,
         timed: false,
