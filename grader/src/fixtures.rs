@@ -59,6 +59,9 @@ pub enum Flaw {
     OneListForAllClasses,
     /// Task 2: a buffer that grew or shrank goes back to the class it came from.
     RemembersOrigin,
+    /// Task 2: a returned buffer goes to the class its capacity rounds up to (3000 bytes: class
+    /// 4096), where the get that finds it must grow it.
+    ClassesReturnsUp,
     /// Task 2: `waste()` reports no waste.
     MiscountsWaste,
     /// Task 2: every second returned buffer is dropped.

@@ -461,10 +461,10 @@ pub const CATALOGUE: &[CheckInfo] = &[
         title: "size-class: a buffer that grew or shrank moves to the class it now fits",
         why:
             "a holder may grow or shrink a buffer; putting it back by its old class hands out the \
-            wrong size later",
-        hint:
-            "classify returned buffers by capacity, rounding down (a 300-byte buffer serves class \
-            256), and drop those below min_size",
+            wrong size later, and putting it in the class above (capacity 3000 in class 4096) \
+            makes the get that finds it grow it again: an allocation on a hit",
+        hint: "classify returned buffers by capacity, rounding down (a 3000-byte buffer serves \
+            class 2048, allocation-free), and drop those below min_size",
         fixture: "remembers-origin",
         time_limit: SECONDS_5,
         timed: false,

@@ -126,7 +126,10 @@ pub trait FixedPoolApi: BufferPool {
     fn return_detached(&self, buffer: Vec<u8>) -> Result<(), Rejected>;
 }
 
-/// A size-class pool.
+/// A size-class pool. A request takes the smallest class that fits it; a returned buffer goes
+/// to the class its capacity fits now, the largest class not above its capacity (a buffer
+/// regrown to 3000 bytes serves class 2048 with no allocation), and one below `min_size` is
+/// dropped.
 pub trait SizeClassPoolApi: BufferPool {
     /// Bytes asked for and handed out since the pool was created.
     fn waste(&self) -> Waste;
