@@ -103,6 +103,8 @@ pub enum Flaw {
     MiscountsLeaks,
     /// Task 4: a get served past the limit is counted as rejected as well as degraded.
     CountsServedGetsAsRejected,
+    /// Task 4: `in_use` leaves out the gets served past the limit (degraded).
+    LeavesDegradedOutOfUse,
     /// Task 4: each thread's last returned buffer is kept for that thread with its reservation,
     /// which no other thread can take back.
     KeepsReturnedReservations,

@@ -24,7 +24,9 @@
 //!    `prod-limit-stress`). Under 8 threads neither limit may be passed, even for a moment:
 //!    reserve the bytes with a read-modify-write too, and give the slot back if the bytes are
 //!    refused (`prod-limit-threads`). `get` never fails: at a limit it serves anyway, counted
-//!    degraded only; a `try_get` the policy refuses is counted rejected. A returned buffer is no
+//!    degraded only; a `try_get` the policy refuses is counted rejected. A get served past a
+//!    limit is in use like any other (`in_use` and the high-water mark count it: it holds
+//!    memory). A returned buffer is no
 //!    longer held, whichever thread returned it (`prod-limit-returned`).
 //! 5. **Memory pressure**: `shrink_to(bytes)` frees idle buffers until the idle capacity is at
 //!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones, rounded down

@@ -791,8 +791,11 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task4_production_pool.rs",
         role: Role::Correctness,
         title: "prod: policy allocate serves past the limit and counts it as degraded",
-        why: "degrading gracefully means serving the request and telling the operator it happened",
-        hint: "at the limit, allocate a buffer outside the pool's accounting and count degraded",
+        why: "degrading gracefully means serving the request and telling the operator it \
+            happened; a buffer served past the limit holds memory, so in_use shows it (3 held \
+            at a limit of 2 read as in use 3)",
+        hint: "at the limit, serve anyway and count degraded; the buffer is in use like any \
+            other (in_use and the high-water mark count it), and its return counts as one",
         fixture: "fails-instead-of-allocating",
         time_limit: SECONDS_10,
         timed: false,

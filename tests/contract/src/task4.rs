@@ -196,9 +196,11 @@ pub struct Metrics {
     pub misses: u64,
     /// Buffers allocated (misses).
     pub created: u64,
-    /// Buffers held now (gauge).
+    /// Buffers held now (gauge): every buffer handed out and not yet returned, those served past
+    /// a limit (degraded) included, since they hold memory as much as the others (`gets -
+    /// returns`).
     pub in_use: u64,
-    /// The most buffers held at once (gauge).
+    /// The most buffers held at once (gauge), degraded ones included as in `in_use`.
     pub high_water_in_use: u64,
     /// Idle buffers now (gauge).
     pub pooled: u64,

@@ -37,13 +37,35 @@ pub fn allocate_policy_serves_and_counts<W: Task4>(workshop: &W) -> Outcome {
             )
         },
     )?;
+    // A get served past the limit holds memory like any other: an operator reading in_use sees
+    // what is out, limit or not.
+    ensure(
+        metrics.in_use == 3 && metrics.high_water_in_use >= 3,
+        || {
+            "while the two gets within the limit and the one served past it are held: in use 3 \
+             and a high-water mark of at least 3 (a degraded get is still a buffer in use)"
+                .into()
+        },
+        || {
+            format!(
+                "in use {}, high water {}{}",
+                metrics.in_use,
+                metrics.high_water_in_use,
+                if metrics.in_use == 2 {
+                    ": the get served past the limit was left out"
+                } else {
+                    ""
+                }
+            )
+        },
+    )?;
     drop((first, second, third));
     ensure(
         pool.metrics().in_use == 0,
         || "in use back to 0 once all three came back".into(),
         || format!("in use {}", pool.metrics().in_use),
     )?;
-    passed("served past the limit and counted as degraded")
+    passed("served past the limit, counted as degraded and in use (3 of a limit of 2)")
 }
 
 /// `fail`: past the limit, gets fail at once with an error, and succeed again after a return.
