@@ -75,6 +75,9 @@ pub enum Flaw {
     TrimKeepsPeakIdle,
     /// Task 2: the adaptive pool drops every buffer above 64 KiB.
     CapsRetainedAt64KiB,
+    /// Task 2: the adaptive pool learns its typical size from the requests and the returned
+    /// lengths together, so a small request's class outvotes what the buffers grew to.
+    LearnsFromRequestsToo,
     /// Every returned buffer is zeroed over its whole capacity (correct, and slow).
     ZeroesOnReturn,
     /// Task 3: the toolkit's counter reports no allocations.

@@ -563,11 +563,14 @@ pub const CATALOGUE: &[CheckInfo] = &[
         pool: Pool::Adaptive,
         file: "task2_adaptive_pool.rs",
         role: Role::Correctness,
-        title: "adaptive: under a steady load of 100-200 KiB buffers, 0 allocations",
+        title: "adaptive: under a steady load of 100-200 KiB buffers, 0 allocations; new buffers \
+            as large as returned ones grew",
         why: "the point of adapting is to serve the actual load without allocating, whatever its \
-            size",
-        hint: "make new buffers at the learned typical size (or larger), and keep every buffer up \
-            to the learned percentile",
+            size; a holder that asks for 64 bytes and grows the buffer to 4 KiB needed 4 KiB, \
+            and new buffers made at 64 bytes are regrown (reallocated) by every such holder",
+        hint: "learn the typical size from the lengths buffers come back with (the most frequent \
+            class; requests only when every buffer came back empty), make new buffers at least \
+            that large, and keep every buffer up to the learned percentile",
         fixture: "caps-retained-at-64kib",
         time_limit: SECONDS_5,
         timed: false,

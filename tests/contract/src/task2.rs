@@ -60,10 +60,18 @@ pub struct AdaptiveConfig {
     /// Idle buffers kept at most, however busy the pool gets. At least 1.
     pub max_pooled: usize,
     /// Gets per calibration window: at the end of each window the pool re-learns the typical
-    /// request size and the largest size worth keeping. At least 1.
+    /// size (new buffers are made at least that large) and the largest size worth keeping. At
+    /// least 1.
+    ///
+    /// The typical size is the most frequent power-of-two class of the lengths buffers came
+    /// back with in the window (a buffer returned empty says nothing): what a holder grew its
+    /// buffer to is what it needed, where its request may have been a small hint (a message
+    /// built by appending asks for 64 bytes and grows to 4 KiB). Only in a window whose buffers
+    /// all came back empty do the sizes asked for decide.
     pub window: usize,
-    /// Returned buffers larger than this percentile of the window's request sizes (rounded up to
-    /// a power of two) are dropped, and idle ones freed at calibration. From 1 to 100.
+    /// Returned buffers larger than this percentile of the sizes the window saw (requests and
+    /// returned lengths together, rounded up to a power of two) are dropped, and idle ones freed
+    /// at calibration. From 1 to 100.
     pub percentile: u8,
 }
 
