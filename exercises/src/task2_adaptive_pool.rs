@@ -13,26 +13,35 @@
 //!
 //! 1. `new` refuses a zero `max_pooled` or `window`, a `floor` above `max_pooled`, and a
 //!    `percentile` outside 1..=100, with a `ConfigError` naming the field (`adaptive-config`).
-//! 2. **How large.** Count each window's sizes by power of two (a fixed array: counting must not
-//!    allocate): the sizes asked for, **and the lengths buffers come back with**. A holder that
-//!    builds a message by appending asks for 1 KiB and grows the buffer to what the message
-//!    needs; only the returned length tells the pool how large its buffers should be (this is
-//!    why valyala/bytebufferpool calibrates on returned lengths: learning from requests alone
-//!    leaves Task 3's framing workload regrowing its buffers on most messages; its table shows
-//!    the allocator calls per message). A buffer returned empty says nothing new. At the end of a window, learn the
-//!    *typical size* (the most frequent
-//!    class: make new buffers at least that large, rounded up to a power of two so that they
-//!    fit every request of their class) and the *largest size worth keeping* (the class of the
-//!    `percentile`-th percentile). Free idle buffers above it at once and drop returned ones
+//! 2. **How large.** Count each window's sizes by power of two (fixed arrays: counting must not
+//!    allocate): the sizes asked for, and **apart from them the lengths buffers come back
+//!    with** (a buffer returned empty says nothing new). A holder that builds a message by
+//!    appending asks for 64 bytes and grows the buffer to what the message needs: only the
+//!    returned length tells the pool how large its buffers should be (this is why
+//!    valyala/bytebufferpool calibrates on returned lengths). At the end of a window, learn the
+//!    *typical size*: the most frequent class **of the returned lengths** (of the requests only
+//!    if every buffer came back empty). Counted together with the requests, the request's small
+//!    class would win as soon as the lengths spread over a few classes, and every new buffer
+//!    would be regrown (Task 3's framing workload: 0.67 allocator calls per message instead of
+//!    0.40; its table shows yours). Make new buffers at least that large, rounded up to a power
+//!    of two so that they fit every request of their class (`adaptive-steady` asks for 64 bytes,
+//!    grows to 1-4 KiB, and then counts the reallocations of new buffers). Learn also the
+//!    *largest size worth keeping*: the class of the `percentile`-th percentile of requests and
+//!    returned lengths together. Free idle buffers above it at once and drop returned ones
 //!    above it, so that a burst of huge requests is forgotten after one window of normal
 //!    traffic (`adaptive-burst`), while a steady load of large buffers is kept and served with
 //!    no allocation at all (`adaptive-steady`). Hand out the smallest idle buffer that fits.
 //! 3. **How many.** Track the most buffers held at once since the last `trim()`. `trim()` keeps
-//!    that many buffers (held and idle together), at least `floor` idle, frees the rest, and
+//!    that many buffers (held and idle together: with 3 held at a peak of 3, no idle one is
+//!    needed beyond the floor), at least `floor` idle, frees the rest, and
 //!    resets the peak to what is held now: a busy pool keeps its working set, and two trims
 //!    with no use in between shrink it to its floor (`adaptive-idle`).
 //! 4. Reset before reuse (`adaptive-reset`) and thread safety (`adaptive-stress`): one `Mutex`
 //!    around all of the state is the simple, correct choice. Free buffers after releasing it.
+//!    With it, threads that come and go need nothing more: a buffer returned on a thread that
+//!    then ends is reused, that thread's gets count in the window (`adaptive-thread-exit`), and
+//!    `trim` reaches every idle buffer (`adaptive-trim-caches`). A per-thread cache added for
+//!    speed must keep all three true.
 
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};

@@ -25,7 +25,10 @@
 //! 5. `return_detached` takes back a buffer that left its guard (`Pooled::detach`). A buffer of
 //!    the wrong capacity is refused with `Err(Rejected { buffer, expected_capacity })`, which
 //!    gives it back to the caller: never a panic, never a silently kept buffer (`fixed-detached`).
-//! 6. Thread-safe: a `Mutex<Vec<Box<Vec<u8>>>>` is enough (`fixed-stress`).
+//! 6. Thread-safe: a `Mutex<Vec<Box<Vec<u8>>>>` is enough (`fixed-stress`). Threads come and
+//!    go: a buffer returned on a thread that then ends is reused by the next thread
+//!    (`fixed-thread-exit`). A pool without a per-thread cache passes as it is; if you add one,
+//!    its `Drop` at thread exit must hand its buffers to the shared store.
 
 use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};

@@ -30,7 +30,9 @@
 //! 6. `waste()` reports the bytes asked for and the capacity handed out, exactly: two atomic
 //!    counters updated on every get and get_read (`class-waste`).
 //! 7. Reset before reuse (`class-reset`) and thread safety (`class-stress`): one `Mutex` per
-//!    class keeps different sizes from contending.
+//!    class keeps different sizes from contending. A buffer returned on a thread that then ends
+//!    is reused (`class-thread-exit`): nothing to do without a per-thread cache; with one, its
+//!    `Drop` at thread exit hands its buffers to the classes' stores.
 
 use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};

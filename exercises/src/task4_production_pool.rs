@@ -24,10 +24,19 @@
 //!    `prod-limit-stress`). Under 8 threads neither limit may be passed, even for a moment:
 //!    reserve the bytes with a read-modify-write too, and give the slot back if the bytes are
 //!    refused (`prod-limit-threads`). `get` never fails: at a limit it serves anyway, counted
-//!    degraded only; a `try_get` the policy refuses is counted rejected. A returned buffer is no
-//!    longer held, whichever thread returned it (`prod-limit-returned`).
+//!    degraded only; a `try_get` the policy refuses is counted rejected. A get served past a
+//!    limit is in use like any other (`in_use` and the high-water mark count it: it holds
+//!    memory). A returned buffer is no
+//!    longer held, whichever thread returned it (`prod-limit-returned`). If you keep returned
+//!    buffers in per-thread caches for speed (the simple version keeps none, and passes these
+//!    as it is): a buffer a cache hands out again counts as in use (`prod-limit-cached`); a
+//!    return wakes a waiting get even when the buffer stays in the returning thread's cache
+//!    (`prod-limit-wake`); a thread that ends gives back its cached buffers and their
+//!    reservations (`prod-thread-exit`); `shrink_to` and `trim` reach every cache
+//!    (`prod-trim-caches`).
 //! 5. **Memory pressure**: `shrink_to(bytes)` frees idle buffers until the idle capacity is at
-//!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones (`prod-shrink`).
+//!    most `bytes`; `trim()` keeps `trim_keep_percent` of the idle ones, rounded down
+//!    (`idle * percent / 100` in integers: 45% of 8 keeps 3) (`prod-shrink`).
 //! 6. **Hygiene**: with `zero_on_return`, zero a returned buffer's whole capacity before keeping
 //!    it, past its length too: a holder may have truncated the buffer, and what it wrote is still
 //!    in memory (`buffer.clear()`, then `buffer.resize(capacity, 0)`) (`prod-zero`). The leak report
@@ -107,7 +116,7 @@ impl ProductionPoolApi for ProductionPool {
         todo!("free idle buffers down to {bytes} bytes")
     }
 
-    /// Keeps `trim_keep_percent` of the idle buffers.
+    /// Keeps `trim_keep_percent` of the idle buffers (the count rounded down).
     fn trim(&self) {
         todo!(
             "keep {}% of the idle buffers",

@@ -130,9 +130,9 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
             criterion: "trade-offs documented",
             met: None,
             detail: match answered {
-                Some((done, total)) => format!(
-                    "{done} of {total} questions answered in {}; an instructor reads the answers",
-                    shown_path(tradeoffs)
+                Some(tally) => format!(
+                    "{}; an instructor reads the answers",
+                    tally.summary(&shown_path(tradeoffs))
                 ),
                 None => format!("{} not found", shown_path(tradeoffs)),
             },

@@ -64,6 +64,9 @@ pub enum Flaw {
     OneListForAllClasses,
     /// Task 2: a buffer that grew or shrank goes back to the class it came from.
     RemembersOrigin,
+    /// Task 2: a returned buffer goes to the class its capacity rounds up to (3000 bytes: class
+    /// 4096), where the get that finds it must grow it.
+    ClassesReturnsUp,
     /// Task 2: `waste()` reports no waste.
     MiscountsWaste,
     /// Task 2: every second returned buffer is dropped.
@@ -72,8 +75,14 @@ pub enum Flaw {
     NeverRecalibrates,
     /// Task 2: `trim` ignores the recent peak.
     TrimIgnoresPeak,
+    /// Task 2: `trim` keeps the peak's count of idle buffers beside the ones still held, where
+    /// the held ones are part of the peak.
+    TrimKeepsPeakIdle,
     /// Task 2: the adaptive pool drops every buffer above 64 KiB.
     CapsRetainedAt64KiB,
+    /// Task 2: the adaptive pool learns its typical size from the requests and the returned
+    /// lengths together, so a small request's class outvotes what the buffers grew to.
+    LearnsFromRequestsToo,
     /// Every returned buffer is zeroed over its whole capacity (correct, and slow).
     ZeroesOnReturn,
     /// Task 3: the toolkit's counter reports no allocations.
@@ -108,6 +117,8 @@ pub enum Flaw {
     MiscountsLeaks,
     /// Task 4: a get served past the limit is counted as rejected as well as degraded.
     CountsServedGetsAsRejected,
+    /// Task 4: `in_use` leaves out the gets served past the limit (degraded).
+    LeavesDegradedOutOfUse,
     /// Task 4: each thread's last returned buffer is kept for that thread with its reservation,
     /// which no other thread can take back.
     KeepsReturnedReservations,
@@ -138,6 +149,11 @@ pub enum Flaw {
     RoundsDownClasses,
     /// Task 4: `trim` frees nothing.
     TrimDoesNothing,
+    /// Task 4: `trim` rounds the share it keeps up (45% of 8 idle keeps 4, not 3).
+    RoundsTrimUp,
+    /// Task 4: under policy `wait`, a return wakes a waiting get only when the pool keeps the
+    /// buffer, not when it drops it (full or oversized).
+    WakesOnlyWhenKept,
     /// Task 4: `max_bytes_in_use` is ignored (`max_in_use` is not).
     IgnoresByteLimit,
     /// Task 4: `zero_on_return` zeroes the buffer's length only, not its whole capacity.
@@ -166,6 +182,9 @@ pub enum Flaw {
     /// Correct: the toolkit's ratio by the thread's CPU time in 1 ms slices with one repeat
     /// count for both sides, the mean of each side's fastest quarter of slices over all rounds.
     MeansFastestSlices,
+    /// Correct: an unknown environment variable is named as it was given (`POOL_MAX_POOLD`), not
+    /// as the field it would have set.
+    NamesVariableAsGiven,
 }
 
 /// What a fixture is for.

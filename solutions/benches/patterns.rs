@@ -185,7 +185,13 @@ fn patterns(c: &mut Criterion) {
             bench(&mut group, "size_class_pool", pattern, threads, &classes);
             bench(&mut group, "adaptive_pool", pattern, threads, &adaptive);
             bench(&mut group, "production_pool", pattern, threads, &production);
-            bench(&mut group, "lockfree_object_pool", pattern, threads, &linear);
+            bench(
+                &mut group,
+                "lockfree_object_pool",
+                pattern,
+                threads,
+                &linear,
+            );
             bench(&mut group, "object_pool", pattern, threads, &object);
             bench(&mut group, "malloc_free", pattern, threads, &Malloc);
             bench(&mut group, "mimalloc", pattern, threads, &Mimalloc);

@@ -3,12 +3,16 @@
 //!
 //! It learns from what it serves, in windows of `window` gets:
 //!
-//! - **How large**: it keeps a histogram (by power of two) of the sizes asked for and of the
-//!   lengths buffers come back with (a buffer asked for with 1 KiB may come back holding a 40 KiB
-//!   message: bytebufferpool calibrates on returned lengths for this reason). At the end of each
-//!   window it sets the *typical size* (the most frequent class; new buffers are made at least
-//!   that large) and the *largest size worth keeping* (the class of the `percentile`-th
-//!   percentile). Idle buffers above it are freed at once, and returned ones above it dropped,
+//! - **How large**: it keeps histograms (by power of two) of the sizes asked for and, apart, of
+//!   the lengths buffers come back with. At the end of each window it sets the *typical size*:
+//!   the most frequent class of the returned lengths (new buffers are made at least that large).
+//!   A buffer asked for with 64 bytes may come back holding a 4 KiB message: what it grew to is
+//!   what the holder needed (bytebufferpool calibrates on returned lengths for this reason);
+//!   counted with the requests, the request's class would win whenever the lengths spread over
+//!   several classes, and every new buffer would be regrown (Task 3's framing workload: 0.67
+//!   allocator calls per message, against 0.40 learning from returns). Requests decide only in a
+//!   window whose buffers all came back empty. It also sets the *largest size worth keeping*
+//!   (the class of the `percentile`-th percentile of requests and returned lengths together). Idle buffers above it are freed at once, and returned ones above it dropped,
 //!   so a burst of huge requests is forgotten after one window of normal traffic
 //!   (golang/go#23199).
 //! - **How many**: it tracks the most buffers held at once since the last [`trim`]; `trim` keeps
@@ -37,7 +41,9 @@
 //!   accounts for the waiting buffer as the return it was, and so do `trim` and `stats`, for
 //!   every thread's.
 //! - The sizes it asks for and the lengths it returns are **counted per thread** and added to the
-//!   window when it next takes the lock. So that the window still ends after exactly `window`
+//!   window when it next takes the lock. The gets it serves without the lock are all of one class
+//!   (that of the get that took the lock last: a get of another class takes it), so they are
+//!   counted as a run, and the thread's histogram holds returned lengths only. So that the window still ends after exactly `window`
 //!   gets, a thread may serve only so many gets without the lock (its *credit*, granted under the
 //!   lock: its share of what the window still allows, shared among the threads that took the
 //!   lock in the last window, at most what other threads' credit leaves), and the get
@@ -126,8 +132,8 @@ enum Served {
 
 /// A thread's figures, in its counters: the gets it may still serve without the lock, the
 /// window (by number) and size of that credit (the credit spent is the gets it served without
-/// the lock), and the sizes it has not added to the window yet, as a histogram from `HISTOGRAM`
-/// on (one counter per class).
+/// the lock), and the returned lengths it has not added to the window yet, as a histogram from
+/// `HISTOGRAM` on (one counter per class).
 const CREDIT: usize = 0;
 const CREDIT_WINDOW: usize = 1;
 const CREDIT_GRANTED: usize = 2;
@@ -135,9 +141,11 @@ const CREDIT_GRANTED: usize = 2;
 /// 2^63, shares bit 63), so that adding them to the window visits only those.
 const TOUCHED: usize = 3;
 /// The gets served without the lock are counted by runs of one class, not one by one: the
-/// class of the current run, and the credit when it began (so the run is `RUN_FROM - CREDIT`
-/// gets long). A get of the run's class then costs the credit's bump alone, where counting it in
-/// the histogram cost a second read-modify-write (about 0.8 ns of a 5 ns get+return).
+/// class of the current run (the class of the locked get that granted the credit), and the
+/// credit when it began (so the run is `RUN_FROM - CREDIT` gets long). A get of the run's class
+/// costs the credit's bump alone, where counting it in a histogram cost a second
+/// read-modify-write (about 0.8 ns of a 5 ns get+return); a get of another class takes the lock,
+/// which counts the run, so that the histogram keeps returned lengths apart from requests.
 const RUN_CLASS: usize = 4;
 const RUN_FROM: usize = 5;
 /// The last window (by number, plus one) in which the thread took the lock, so that
@@ -176,11 +184,12 @@ struct State {
     dropped: u64,
 }
 
-/// The sizes seen in the current window (asked for, and returned lengths), counted by
-/// power-of-two class (class `i` holds sizes in `(2^(i-1), 2^i]`). A fixed array: counting
-/// allocates nothing. The window ends after `gets` requests.
+/// The sizes seen in the current window, counted by power-of-two class (class `i` holds sizes
+/// in `(2^(i-1), 2^i]`): the sizes asked for, and apart from them the lengths buffers came back
+/// with. Fixed arrays: counting allocates nothing. The window ends after `gets` requests.
 struct Window {
-    counts: [u32; CLASSES],
+    requested: [u32; CLASSES],
+    returned: [u32; CLASSES],
     /// Sizes counted (requests and returns).
     samples: usize,
     /// Requests counted.
@@ -190,7 +199,8 @@ struct Window {
 impl Window {
     const fn new() -> Self {
         Window {
-            counts: [0; CLASSES],
+            requested: [0; CLASSES],
+            returned: [0; CLASSES],
             samples: 0,
             gets: 0,
         }
@@ -198,20 +208,38 @@ impl Window {
 
     /// Counts a request for `size` bytes.
     fn record_request(&mut self, size: usize) {
-        self.record(size);
+        self.add_requests(size_class(size), 1);
         self.gets += 1;
     }
 
-    /// Counts a size seen some other way (the length a buffer came back with).
-    fn record(&mut self, size: usize) {
-        self.counts[size_class(size)] += 1;
-        self.samples += 1;
+    /// Counts the length a buffer came back with.
+    fn record_return(&mut self, len: usize) {
+        self.add_returns(size_class(len), 1);
     }
 
-    /// The capacity of the most frequent class (the smaller one on a tie).
+    /// Counts `count` requests of `class` (the gets themselves are counted apart).
+    fn add_requests(&mut self, class: usize, count: u64) {
+        self.requested[class] = self.requested[class].saturating_add(count as u32);
+        self.samples += count as usize;
+    }
+
+    /// Counts `count` returned lengths of `class`.
+    fn add_returns(&mut self, class: usize, count: u64) {
+        self.returned[class] = self.returned[class].saturating_add(count as u32);
+        self.samples += count as usize;
+    }
+
+    /// The capacity of the most frequent class of the returned lengths (the smaller one on a
+    /// tie): what holders really used. A request says only what the holder knew at first (a
+    /// message built by appending asks for little and grows), so requests decide only in a
+    /// window in which every buffer came back empty.
     fn typical_size(&self) -> usize {
-        let (class, _) = self
-            .counts
+        let counts = if self.returned.iter().any(|&count| count > 0) {
+            &self.returned
+        } else {
+            &self.requested
+        };
+        let (class, _) = counts
             .iter()
             .enumerate()
             .rev()
@@ -220,12 +248,13 @@ impl Window {
         class_capacity(class)
     }
 
-    /// The capacity of the class that holds the `percentile`-th percentile request.
+    /// The capacity of the class that holds the `percentile`-th percentile of the sizes seen
+    /// (requests and returned lengths together).
     fn percentile_size(&self, percentile: u8) -> usize {
         let needed = (self.samples * percentile as usize).div_ceil(100).max(1);
         let mut seen = 0;
-        for (class, &count) in self.counts.iter().enumerate() {
-            seen += count as usize;
+        for class in 0..CLASSES {
+            seen += self.requested[class] as usize + self.returned[class] as usize;
             if seen >= needed {
                 return class_capacity(class);
             }
@@ -328,12 +357,13 @@ impl AdaptivePool {
         let max_retained = self.max_retained();
         let same_run = size_class(size) as u64 == local.get(RUN_CLASS);
         match local.take_parked(SLOT) {
+            // A get of another class than the run's takes the lock, which counts the run.
             Some(buffer)
-                if credit > 0 && buffer.capacity() >= size && buffer.capacity() <= max_retained =>
+                if credit > 0
+                    && same_run
+                    && buffer.capacity() >= size
+                    && buffer.capacity() <= max_retained =>
             {
-                if !same_run {
-                    begin_run(*local, size, credit);
-                }
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
             }
@@ -406,8 +436,11 @@ impl AdaptivePool {
                     }
                 }
             };
-            self.local
-                .local(|local| self.grant_credit(&mut state, local));
+            self.local.local(|local| {
+                self.grant_credit(&mut state, local);
+                // The gets this credit serves without the lock are a run of this get's class.
+                local.set(RUN_CLASS, size_class(size) as u64);
+            });
             (served, freed)
         };
         drop(freed);
@@ -449,7 +482,7 @@ impl AdaptivePool {
         let len = buffer.len();
         local.park(SLOT, buffer).map(|()| {
             if len > 0 {
-                count_size(local, len);
+                count_return(local, len);
             }
         })
     }
@@ -479,7 +512,7 @@ impl AdaptivePool {
             }
             // What the holder really used; a buffer returned empty says nothing new.
             if !buffer.is_empty() {
-                state.window.record(buffer.len());
+                state.window.record_return(buffer.len());
             }
             (freed, self.keep_or_drop(&mut state, buffer))
         };
@@ -591,39 +624,15 @@ impl AdaptivePool {
     }
 }
 
-/// A get of `size` served without the lock, with `credit` left before it, whose class is not
-/// the current run's: ends the run (counts it in the histogram) and begins one of its class. (A
-/// get of the run's class is counted by the credit it spends.)
-#[cold]
-fn begin_run(local: Local<'_, Waiting>, size: usize, credit: u64) {
-    end_run(local, credit);
-    local.set(RUN_CLASS, size_class(size) as u64);
-    local.set(RUN_FROM, credit);
-}
-
-/// Counts this thread's current run of gets (those served since the credit was `RUN_FROM`, down
-/// to `credit` now) in its histogram, and begins an empty one.
-fn end_run(local: Local<'_, Waiting>, credit: u64) {
-    let length = local.get(RUN_FROM).saturating_sub(credit);
-    if length > 0 {
-        count_sizes(&local, local.get(RUN_CLASS) as usize, length);
-    }
-    local.set(RUN_FROM, credit);
-}
-
 /// Adds a thread's uncounted figures (read by `figure`, by counter index) to the window: its run
 /// of gets, its histogram, the gets it served without the lock, and gives back its credit.
 fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
     let run = figure(RUN_FROM).saturating_sub(figure(CREDIT));
-    let mut add = |class: usize, count: u64| {
-        state.window.counts[class] = state.window.counts[class].saturating_add(count as u32);
-        state.window.samples += count as usize;
-    };
     if run > 0 {
-        add(figure(RUN_CLASS) as usize, run);
+        state.window.add_requests(figure(RUN_CLASS) as usize, run);
     }
     for class in touched_classes(figure(TOUCHED)) {
-        add(class, figure(HISTOGRAM + class));
+        state.window.add_returns(class, figure(HISTOGRAM + class));
     }
     // Each get served without the lock spent one credit.
     state.window.gets += figure(CREDIT_GRANTED).saturating_sub(figure(CREDIT)) as usize;
@@ -642,16 +651,11 @@ fn touched_classes(touched: u64) -> impl Iterator<Item = usize> {
         .flat_map(|bit| if bit == 63 { 63..CLASSES } else { bit..bit + 1 })
 }
 
-/// Counts a size (asked for, or returned) in this thread's histogram.
+/// Counts a returned length in this thread's histogram.
 #[inline]
-fn count_size(local: &Local<'_, Waiting>, size: usize) {
-    count_sizes(local, size_class(size), 1);
-}
-
-/// Counts `count` sizes of `class` in this thread's histogram.
-#[inline]
-fn count_sizes(local: &Local<'_, Waiting>, class: usize, count: u64) {
-    local.add(HISTOGRAM + class, count);
+fn count_return(local: &Local<'_, Waiting>, len: usize) {
+    let class = size_class(len);
+    local.add(HISTOGRAM + class, 1);
     let touched = local.get(TOUCHED);
     let bit = 1 << class.min(63);
     if touched & bit == 0 {
@@ -759,6 +763,19 @@ mod tests {
     fn the_typical_size_is_the_most_frequent_class() {
         let window = window_of(&[100, 120, 3000, 3000, 3000, 1 << 20]);
         assert_eq!(window.typical_size(), 4096);
+    }
+
+    #[test]
+    fn the_typical_size_is_learned_from_the_returned_lengths() {
+        // Asked for with 64 bytes, grown to 1-4 KiB: the request's class is the most frequent
+        // size seen, but what the buffers grew to decides.
+        let mut window = window_of(&[64; 10]);
+        for len in [3000, 3000, 3000, 3000, 3000, 3000, 1500, 1500, 1500, 1500] {
+            window.record_return(len);
+        }
+        assert_eq!(window.typical_size(), 4096);
+        // Nothing came back with a length: the requests decide.
+        assert_eq!(window_of(&[64; 10]).typical_size(), 64);
     }
 
     #[test]

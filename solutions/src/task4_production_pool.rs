@@ -451,6 +451,7 @@ impl ProductionPoolApi for ProductionPool {
     }
 
     fn trim(&self) {
+        // Rounded down, as the contract says: 45% of 8 keeps 3.
         let keep = self.idle.idle() * usize::from(self.config.trim_keep_percent) / 100;
         self.free_idle(|pool| pool.idle.idle() > keep);
     }

@@ -495,10 +495,10 @@ pub const CATALOGUE: &[CheckInfo] = &[
         title: "size-class: a buffer that grew or shrank moves to the class it now fits",
         why:
             "a holder may grow or shrink a buffer; putting it back by its old class hands out the \
-            wrong size later",
-        hint:
-            "classify returned buffers by capacity, rounding down (a 300-byte buffer serves class \
-            256), and drop those below min_size",
+            wrong size later, and putting it in the class above (capacity 3000 in class 4096) \
+            makes the get that finds it grow it again: an allocation on a hit",
+        hint: "classify returned buffers by capacity, rounding down (a 3000-byte buffer serves \
+            class 2048, allocation-free), and drop those below min_size",
         fixture: "remembers-origin",
         time_limit: SECONDS_5,
         timed: false,
@@ -594,10 +594,12 @@ pub const CATALOGUE: &[CheckInfo] = &[
         role: Role::Correctness,
         title: "adaptive: trim() keeps the recent peak, and shrinks an idle pool to its floor",
         why: "a quiet server should give memory back, but not so eagerly that the next request \
-            allocates",
+            allocates; the peak counts the buffers still held, so a trim while 3 of a peak of 3 \
+            are out keeps no more idle than the floor",
         hint:
             "track the most buffers held at once since the last trim; trim keeps that many (held \
-            + idle), at least floor idle, and resets the peak",
+            + idle: peak minus held idle), at least floor idle, and resets the peak to what is \
+            held",
         fixture: "trim-ignores-peak",
         time_limit: SECONDS_5,
         timed: false,
@@ -608,11 +610,14 @@ pub const CATALOGUE: &[CheckInfo] = &[
         pool: Pool::Adaptive,
         file: "task2_adaptive_pool.rs",
         role: Role::Correctness,
-        title: "adaptive: under a steady load of 100-200 KiB buffers, 0 allocations",
+        title: "adaptive: under a steady load of 100-200 KiB buffers, 0 allocations; new buffers \
+            as large as returned ones grew",
         why: "the point of adapting is to serve the actual load without allocating, whatever its \
-            size",
-        hint: "make new buffers at the learned typical size (or larger), and keep every buffer up \
-            to the learned percentile",
+            size; a holder that asks for 64 bytes and grows the buffer to 4 KiB needed 4 KiB, \
+            and new buffers made at 64 bytes are regrown (reallocated) by every such holder",
+        hint: "learn the typical size from the lengths buffers come back with (the most frequent \
+            class; requests only when every buffer came back empty), make new buffers at least \
+            that large, and keep every buffer up to the learned percentile",
         fixture: "caps-retained-at-64kib",
         time_limit: SECONDS_5,
         timed: false,
@@ -704,7 +709,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
             had your processor); warm both up; give each side the repeat count that makes a \
             slice of about 0.5 ms; per round keep each side's fastest of 5 slices (alternating \
             which goes first); return the median of baseline over candidate time per run",
-        fixture: "inverts-ratio",
+        fixture: "times-by-wall-clock",
         time_limit: SECONDS_30,
         timed: true,
     },
@@ -793,7 +798,9 @@ pub const CATALOGUE: &[CheckInfo] = &[
             act on, not with a panic at the first burst",
         hint:
             "deserialize with serde (deny_unknown_fields), map toml's errors to ConfigError, then \
-            validate every rule in one function used by TOML, environment and code alike",
+            validate every rule in one function used by TOML, environment and code alike; an \
+            unknown key or variable is named as it was given (POOL_MAX_POOLD) or as the field it \
+            would set (max_poold)",
         fixture: "accepts-bad-configs",
         time_limit: SECONDS_10,
         timed: false,
@@ -862,8 +869,11 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task4_production_pool.rs",
         role: Role::Correctness,
         title: "prod: policy allocate serves past the limit and counts it as degraded",
-        why: "degrading gracefully means serving the request and telling the operator it happened",
-        hint: "at the limit, allocate a buffer outside the pool's accounting and count degraded",
+        why: "degrading gracefully means serving the request and telling the operator it \
+            happened; a buffer served past the limit holds memory, so in_use shows it (3 held \
+            at a limit of 2 read as in use 3)",
+        hint: "at the limit, serve anyway and count degraded; the buffer is in use like any \
+            other (in_use and the high-water mark count it), and its return counts as one",
         fixture: "fails-instead-of-allocating",
         time_limit: SECONDS_10,
         timed: false,
@@ -906,8 +916,13 @@ pub const CATALOGUE: &[CheckInfo] = &[
         file: "task4_production_pool.rs",
         role: Role::Correctness,
         title: "prod: 8 threads at a limit of 4 (wait): no deadlock, none lost, never more than 4",
-        why: "limits and waits are where deadlocks and lost wake-ups hide",
-        hint: "release the in-use slot and notify in put, even for buffers the pool drops",
+        why: "limits and waits are where deadlocks and lost wake-ups hide: a get waiting at the \
+            limit while the returns are dropped (max_pooled idle already) is woken only by a put \
+            that wakes for every return",
+        hint:
+            "release the in-use slot and notify in put, even for buffers the pool drops (full or \
+            oversized): a put that notifies only when it keeps the buffer leaves the waiter asleep \
+            until its timeout",
         fixture: "ignores-limits",
         time_limit: SECONDS_10,
         timed: false,

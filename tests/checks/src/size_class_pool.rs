@@ -193,8 +193,8 @@ pub fn class_never_keeps_above_max<W: Task2>(workshop: &W) -> Outcome {
     passed(format!("{capacity} bytes served and freed on return"))
 }
 
-/// A buffer that grew or shrank while held goes to the class its capacity now fits, or is
-/// dropped: never back into its old class.
+/// A buffer that grew or shrank while held goes to the class its capacity now fits (rounding
+/// down), never back into its old class, nor into the class above.
 pub fn class_moves_regrown_buffers<W: Task2>(workshop: &W) -> Outcome {
     let pool = classes(workshop, CLASSES)?;
     let mut grown = pool.get(100);
@@ -232,7 +232,58 @@ pub fn class_moves_regrown_buffers<W: Task2>(workshop: &W) -> Outcome {
             )
         },
     )?;
-    passed("grown and shrunk buffers left class 128")
+    let (class, capacity) = regrown_buffer_serves_the_class_below(workshop)?;
+    passed(format!(
+        "grown and shrunk buffers left class 128; a buffer regrown to capacity {capacity} \
+         served get({class}) again, allocating nothing"
+    ))
+}
+
+/// A buffer regrown to a capacity between two classes goes to the class below, the one its
+/// capacity fits, and serves it with no allocation: classed by rounding up, it would sit in the
+/// class above and be grown again (a reallocation) by the get that finds it there. Returns the
+/// class and the regrown capacity.
+fn regrown_buffer_serves_the_class_below<W: Task2>(
+    workshop: &W,
+) -> Result<(usize, usize), Failure> {
+    ensure_counting()?;
+    let pool = classes(workshop, CLASSES)?;
+    // Buffers of 1 KiB and more, so that a pool's bookkeeping (smaller blocks) is told apart.
+    let mut regrown = pool.get(1000);
+    regrown.reserve_exact(3000);
+    let (at, capacity) = (address(&regrown), regrown.capacity());
+    // The class its capacity fits: the largest power of two not above it (2048 for 3000).
+    let class = 1 << capacity.ilog2();
+    drop(regrown);
+    let (again, calls) = count_buffer_allocations(class, || {
+        let buffer = pool.get(class);
+        (address(&buffer), buffer.capacity())
+    });
+    ensure(
+        again.0 == at && calls.buffers == 0,
+        || {
+            format!(
+                "a class-1024 buffer regrown to capacity {capacity} to go back into class \
+                 {class}, the class its capacity fits, and to serve get({class}) again: the same \
+                 allocation, no buffer allocated"
+            )
+        },
+        || {
+            let which = if again.0 == at {
+                "the same"
+            } else {
+                "a different"
+            };
+            format!(
+                "{which} allocation (capacity {}); {}: the regrown buffer was not in class \
+                 {class} (a capacity rounded up to the next class puts it where every get must \
+                 grow it again)",
+                again.1,
+                calls.describe()
+            )
+        },
+    )?;
+    Ok((class, capacity))
 }
 
 /// `waste()` reports exactly the bytes asked for and the capacity handed out.

@@ -60,10 +60,18 @@ pub struct AdaptiveConfig {
     /// Idle buffers kept at most, however busy the pool gets. At least 1.
     pub max_pooled: usize,
     /// Gets per calibration window: at the end of each window the pool re-learns the typical
-    /// request size and the largest size worth keeping. At least 1.
+    /// size (new buffers are made at least that large) and the largest size worth keeping. At
+    /// least 1.
+    ///
+    /// The typical size is the most frequent power-of-two class of the lengths buffers came
+    /// back with in the window (a buffer returned empty says nothing): what a holder grew its
+    /// buffer to is what it needed, where its request may have been a small hint (a message
+    /// built by appending asks for 64 bytes and grows to 4 KiB). Only in a window whose buffers
+    /// all came back empty do the sizes asked for decide.
     pub window: usize,
-    /// Returned buffers larger than this percentile of the window's request sizes (rounded up to
-    /// a power of two) are dropped, and idle ones freed at calibration. From 1 to 100.
+    /// Returned buffers larger than this percentile of the sizes the window saw (requests and
+    /// returned lengths together, rounded up to a power of two) are dropped, and idle ones freed
+    /// at calibration. From 1 to 100.
     pub percentile: u8,
 }
 
@@ -126,7 +134,10 @@ pub trait FixedPoolApi: BufferPool {
     fn return_detached(&self, buffer: Vec<u8>) -> Result<(), Rejected>;
 }
 
-/// A size-class pool.
+/// A size-class pool. A request takes the smallest class that fits it; a returned buffer goes
+/// to the class its capacity fits now, the largest class not above its capacity (a buffer
+/// regrown to 3000 bytes serves class 2048 with no allocation), and one below `min_size` is
+/// dropped.
 pub trait SizeClassPoolApi: BufferPool {
     /// Bytes asked for and handed out since the pool was created.
     fn waste(&self) -> Waste;

@@ -52,7 +52,8 @@ pub struct PoolConfig {
     pub on_limit: LimitPolicy,
     /// How long `Wait` waits, in milliseconds. At least 1 when `on_limit` is `wait`.
     pub wait_timeout_ms: u64,
-    /// The share of idle buffers `trim()` keeps, in percent: 0 to 100.
+    /// The share of idle buffers `trim()` keeps, in percent: 0 to 100. The count kept is rounded
+    /// down (`idle * trim_keep_percent / 100` in integers): 45% of 8 idle keeps 3.
     pub trim_keep_percent: u8,
     /// Zero every returned buffer's bytes, for pools that hold secrets.
     pub zero_on_return: bool,
@@ -195,9 +196,11 @@ pub struct Metrics {
     pub misses: u64,
     /// Buffers allocated (misses).
     pub created: u64,
-    /// Buffers held now (gauge).
+    /// Buffers held now (gauge): every buffer handed out and not yet returned, those served past
+    /// a limit (degraded) included, since they hold memory as much as the others (`gets -
+    /// returns`).
     pub in_use: u64,
-    /// The most buffers held at once (gauge).
+    /// The most buffers held at once (gauge), degraded ones included as in `in_use`.
     pub high_water_in_use: u64,
     /// Idle buffers now (gauge).
     pub pooled: u64,
@@ -256,7 +259,8 @@ pub trait ProductionPoolApi: BufferPool {
     /// Frees idle buffers until the idle capacity is at most `bytes`; returns the bytes freed.
     fn shrink_to(&self, bytes: usize) -> usize;
 
-    /// Frees idle buffers beyond `trim_keep_percent` of those idle now.
+    /// Frees idle buffers beyond `trim_keep_percent` of those idle now, the count kept rounded
+    /// down (45% of 8 idle keeps 3, 50% of 1 keeps none).
     fn trim(&self);
 
     /// The buffers still out.

@@ -2,7 +2,7 @@
 //! at once, or waits up to a timeout, as configured, and never deadlocks.
 
 use super::build;
-use crate::check::{ensure, passed, Outcome};
+use crate::check::{ensure, passed, Failure, Outcome};
 use crate::pool::BufferPool;
 use crate::task4::{LimitPolicy, PoolConfig, PoolError, ProductionPoolApi, Task4};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,13 +37,35 @@ pub fn allocate_policy_serves_and_counts<W: Task4>(workshop: &W) -> Outcome {
             )
         },
     )?;
+    // A get served past the limit holds memory like any other: an operator reading in_use sees
+    // what is out, limit or not.
+    ensure(
+        metrics.in_use == 3 && metrics.high_water_in_use >= 3,
+        || {
+            "while the two gets within the limit and the one served past it are held: in use 3 \
+             and a high-water mark of at least 3 (a degraded get is still a buffer in use)"
+                .into()
+        },
+        || {
+            format!(
+                "in use {}, high water {}{}",
+                metrics.in_use,
+                metrics.high_water_in_use,
+                if metrics.in_use == 2 {
+                    ": the get served past the limit was left out"
+                } else {
+                    ""
+                }
+            )
+        },
+    )?;
     drop((first, second, third));
     ensure(
         pool.metrics().in_use == 0,
         || "in use back to 0 once all three came back".into(),
         || format!("in use {}", pool.metrics().in_use),
     )?;
-    passed("served past the limit and counted as degraded")
+    passed("served past the limit, counted as degraded and in use (3 of a limit of 2)")
 }
 
 /// `fail`: past the limit, gets fail at once with an error, and succeed again after a return.
@@ -178,10 +200,57 @@ pub fn wait_policy_waits_then_fails_or_succeeds<W: Task4>(workshop: &W) -> Outco
     ))
 }
 
-/// Many threads at a small limit with the `wait` policy: no deadlock, nothing lost.
+/// A return the pool drops (its `max_pooled` idle buffers are there already) still frees its
+/// slot and wakes a get waiting at the limit: how long that get waited.
+fn a_dropped_return_wakes_a_waiter<W: Task4>(workshop: &W) -> Result<Duration, Failure> {
+    let pool = build(
+        workshop,
+        PoolConfig {
+            max_in_use: 1,
+            max_pooled: 1,
+            wait_timeout_ms: 2_000,
+            ..limited(LimitPolicy::Wait)
+        },
+    )?;
+    let held = pool.get(100);
+    // `get` never fails: past the limit it is served outside it. Its return fills the one idle
+    // place, so the next return is dropped.
+    drop(pool.get(100));
+    let (served, waited) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(30));
+            drop(held);
+        });
+        let started = Instant::now();
+        let served = pool.try_get(100).map(|buffer| buffer.capacity());
+        (served, started.elapsed())
+    });
+    ensure(
+        served.is_ok() && waited < Duration::from_millis(1_500),
+        || {
+            "with max_in_use = 1, max_pooled = 1 (one buffer already idle) and policy wait (2 s), \
+             a try_get waiting at the limit to be served soon after another thread returns the \
+             buffer in use at 30 ms, a return the pool drops, since max_pooled are idle"
+                .into()
+        },
+        || {
+            format!(
+                "{served:?} after {waited:?}: the return released its slot but woke no waiter \
+                 (put must wake a waiting get for every return, the ones it drops too)"
+            )
+        },
+    )?;
+    Ok(waited)
+}
+
+/// Many threads at a small limit with the `wait` policy: no deadlock, nothing lost, and a
+/// return the pool drops wakes a waiting get as a kept one does.
 pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
+    let woken_after = a_dropped_return_wakes_a_waiter(workshop)?;
+    // Two idle places for 4 buffers in use: most returns while gets wait are dropped.
     let config = PoolConfig {
         max_in_use: 4,
+        max_pooled: 2,
         on_limit: LimitPolicy::Wait,
         wait_timeout_ms: 2_000,
         ..PoolConfig::default()
@@ -221,8 +290,8 @@ pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
     ensure(
         served == 4000 && metrics.in_use == 0 && metrics.high_water_in_use <= 4 && most_held <= 4,
         || {
-            "8 threads x 500 gets at max_in_use = 4 (wait 2 s): all 4000 served, in use 0 after, \
-            never more than 4 at once"
+            "8 threads x 500 gets at max_in_use = 4, max_pooled = 2 (wait 2 s): all 4000 served, \
+            in use 0 after, never more than 4 at once"
                 .into()
         },
         || {
@@ -236,7 +305,8 @@ pub fn no_deadlock_at_the_limit<W: Task4>(workshop: &W) -> Outcome {
         },
     )?;
     passed(format!(
-        "4000 gets through a limit of 4, high water {}",
+        "a get waiting at the limit served after {woken_after:?}, woken by a return at 30 ms that \
+         the pool dropped; 4000 gets through a limit of 4 (2 idle kept at most), high water {}",
         metrics.high_water_in_use
     ))
 }
