@@ -11,6 +11,7 @@
 
 mod flawed_sync_pool;
 mod flawed_wrapper;
+mod locked_pools;
 mod table;
 mod thread_parking;
 mod workshop;
@@ -166,6 +167,8 @@ pub enum Flaw {
     /// Correct: the toolkit's ratio by the thread's CPU time in 1 ms slices with one repeat
     /// count for both sides, the mean of each side's fastest quarter of slices over all rounds.
     MeansFastestSlices,
+    /// Correct: Task 2's and Task 4's pools with no per-thread cache, each under a lock.
+    NoThreadCache,
 }
 
 /// What a fixture is for.
