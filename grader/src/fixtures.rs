@@ -11,6 +11,7 @@
 
 mod flawed_sync_pool;
 mod flawed_wrapper;
+mod locked_pools;
 mod table;
 mod thread_parking;
 mod workshop;
@@ -185,6 +186,8 @@ pub enum Flaw {
     /// Correct: an unknown environment variable is named as it was given (`POOL_MAX_POOLD`), not
     /// as the field it would have set.
     NamesVariableAsGiven,
+    /// Correct: Task 2's and Task 4's pools with no per-thread cache, each under a lock.
+    NoThreadCache,
 }
 
 /// What a fixture is for.

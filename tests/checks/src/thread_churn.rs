@@ -195,12 +195,16 @@ pub fn adaptive_buffers_and_gets_outlive_their_threads<W: Task2>(workshop: &W) -
     ))
 }
 
-/// [`LIVING_THREADS`] threads each get a buffer, give it back (into their caches, if the pool
-/// keeps any) and stay alive while `then` runs here; returns what `then` returned.
+/// [`LIVING_THREADS`] threads each get a buffer, hold it until every one of them has its own,
+/// give it back (into their caches, if the pool keeps any) and stay alive while `then` runs
+/// here; returns what `then` returned. Held at once, the buffers are distinct whatever the pool:
+/// a pool without per-thread caches, whose threads could otherwise all reuse the first
+/// thread's buffer, holds [`LIVING_THREADS`] idle ones too.
 fn with_buffers_parked_on_living_threads<P: BufferPool, T>(
     pool: &P,
     then: impl FnOnce() -> T,
 ) -> T {
+    let taken = Barrier::new(LIVING_THREADS);
     let parked = Barrier::new(LIVING_THREADS + 1);
     let done = Barrier::new(LIVING_THREADS + 1);
     std::thread::scope(|scope| {
@@ -208,6 +212,7 @@ fn with_buffers_parked_on_living_threads<P: BufferPool, T>(
             scope.spawn(|| {
                 let mut buffer = pool.get(SIZE);
                 buffer.push(1);
+                taken.wait();
                 drop(buffer);
                 parked.wait();
                 done.wait();
@@ -249,7 +254,7 @@ pub fn adaptive_trim_reaches_every_thread<W: Task2>(workshop: &W) -> Outcome {
         freed >= wanted,
         || {
             format!(
-                "{LIVING_THREADS} threads each get({SIZE}) and return it, and live on; two \
+                "{LIVING_THREADS} threads each get({SIZE}), all held at once, return them and live on; two \
                  trim() calls here with floor 0 free every idle buffer: at least {wanted} bytes"
             )
         },
@@ -569,7 +574,7 @@ pub fn prod_trim_reaches_every_thread<W: Task4>(workshop: &W) -> Outcome {
             freed >= wanted,
             || {
                 format!(
-                    "{LIVING_THREADS} threads each get({SIZE}) and return it, and live on; \
+                    "{LIVING_THREADS} threads each get({SIZE}), all held at once, return them and live on; \
                      {what}{} here frees every idle buffer: at least {wanted} bytes",
                     if keep.is_some() {
                         " with trim_keep_percent = 0"
