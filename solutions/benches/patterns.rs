@@ -6,8 +6,8 @@
 //! - **get_return**: a thread takes a 4 KiB buffer, writes a byte, gives it back.
 //! - **hold_8**: a thread takes 8 buffers (a request's header, body, reply...), writes a byte in
 //!   each, then gives all 8 back.
-//! - **hand_off**: a producer thread takes a buffer, writes a byte and sends it through a
-//!   bounded channel to a consumer thread, which gives it back: the buffer is freed on another
+//! - **hand_off**: a producer thread takes a buffer, writes a byte and passes it through a
+//!   bounded queue to a consumer thread, which gives it back: the buffer is freed on another
 //!   thread than the one that took it. Threads come in pairs.
 //!
 //! Every figure is the time per buffer on one thread (the slowest thread's time over the
@@ -18,6 +18,7 @@
 //! pattern, no buffer at all.
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::LinearObjectPool;
 use pool_checks::measure::time_on_threads;
 use pool_checks::BufferPool;
@@ -256,27 +257,31 @@ fn hold_8<S: Source>(source: &S, iterations: u64) {
     }
 }
 
-/// `pairs` producers each take `iterations` buffers and send them to their consumer, which
+/// `pairs` producers each take `iterations` buffers and pass them to their consumer, which
 /// gives them back; the slowest thread's time.
+///
+/// Each pair shares a bounded lock-free queue (crossbeam's `ArrayQueue`), and both sides spin
+/// when it is full or empty: a channel that puts a thread to sleep and wakes it through the
+/// kernel costs about a microsecond per buffer on these machines (measured with `std`'s
+/// `sync_channel`: the floor, a word with no buffer, read 1.0 us), which would hide every
+/// subject's own cost.
 fn hand_off<S: Source>(source: &S, pairs: usize, iterations: u64) -> Duration {
     let start_line = std::sync::Barrier::new(2 * pairs);
     std::thread::scope(|scope| {
         let mut threads = Vec::with_capacity(2 * pairs);
         for _ in 0..pairs {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<S::Buffer<'_>>(CHANNEL);
-            let start_line = &start_line;
+            let queue = std::sync::Arc::new(ArrayQueue::<S::Buffer<'_>>::new(CHANNEL));
+            let (start_line, theirs) = (&start_line, std::sync::Arc::clone(&queue));
             threads.push(scope.spawn(move || {
                 start_line.wait();
                 let started = Instant::now();
-                produce(source, &sender, iterations);
+                produce(source, &queue, iterations);
                 started.elapsed()
             }));
             threads.push(scope.spawn(move || {
                 start_line.wait();
                 let started = Instant::now();
-                for buffer in receiver.iter() {
-                    drop(black_box(buffer));
-                }
+                consume::<S>(&theirs, iterations);
                 started.elapsed()
             }));
         }
@@ -288,16 +293,30 @@ fn hand_off<S: Source>(source: &S, pairs: usize, iterations: u64) -> Duration {
     })
 }
 
-/// A producer's loop: `iterations` buffers taken and sent; the channel closes when it returns.
+/// A producer's loop: `iterations` buffers taken and queued, waiting (spinning) while the queue
+/// is full.
 #[inline(never)]
-fn produce<'a, S: Source>(
-    source: &'a S,
-    sender: &std::sync::mpsc::SyncSender<S::Buffer<'a>>,
-    iterations: u64,
-) {
+fn produce<'a, S: Source>(source: &'a S, queue: &ArrayQueue<S::Buffer<'a>>, iterations: u64) {
     for _ in 0..iterations {
-        if sender.send(source.take()).is_err() {
-            return;
+        let mut buffer = source.take();
+        while let Err(full) = queue.push(buffer) {
+            buffer = full;
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// A consumer's loop: `iterations` buffers dequeued and given back (on this thread).
+#[inline(never)]
+fn consume<'a, S: Source>(queue: &ArrayQueue<S::Buffer<'a>>, iterations: u64) {
+    let mut left = iterations;
+    while left > 0 {
+        match queue.pop() {
+            Some(buffer) => {
+                drop(black_box(buffer));
+                left -= 1;
+            }
+            None => std::hint::spin_loop(),
         }
     }
 }
