@@ -10,12 +10,14 @@
 //!
 //! Like Go's `sync.Pool`, this pool has tiers, looked at in order by `get`:
 //!
-//! 1. **The calling thread's private slot** (Go's per-P `private`): one buffer per thread and
-//!    pool, reached without a lock or an atomic read-modify-write. A thread that takes a buffer
-//!    and gives it back, request after request, lives here.
-//! 2. **The shared store** behind a mutex: buffers returned while the slot was full, buffers
-//!    from warming, and those of threads that ended (a slot hands its buffer to the store when
-//!    its thread exits, so nothing is stranded).
+//! 1. **The calling thread's private slot** (Go's per-P `private`, grown into a small stack, a
+//!    *magazine*): up to 8 buffers per thread and pool, reached without a lock or an atomic
+//!    read-modify-write. A thread that takes a buffer and gives it back, request after request,
+//!    lives here, and so does a request that holds several buffers at once.
+//! 2. **The shared store** behind a mutex: buffers from warming, those of threads that ended (a
+//!    slot hands its buffers to the store when its thread exits, so nothing is stranded), and
+//!    half a magazine at a time: a full one gives its 4 oldest, an empty one takes up to 4, under
+//!    one lock, so a thread that frees buffers another took touches the store once per 4.
 //! 3. **The victims**: buffers that were idle when the last collection cycle ran. `get` still
 //!    takes them, which saves them; the next cycle frees those that are left.
 //! 4. **The factory** (Go's `New`), when every tier is empty.
@@ -25,8 +27,8 @@
 //! Go clears pools at each garbage collection, keeping one cycle's worth as victims. Rust has no
 //! GC, so `collect()` is called by the owner (a timer, a memory-pressure signal). Buffers idle
 //! since the previous cycle are freed; buffers used in between survive. Private slots are aged by
-//! a stamp (the cycle in which their buffer came back): `collect()` frees the calling thread's
-//! own slot at once, and other threads free theirs at their next use of the pool or when they end.
+//! a stamp per buffer (the cycle in which it came back): `collect()` frees the calling thread's
+//! expired buffers at once, and other threads free theirs at their next get or when they end.
 //! That is the price of a fast path that no other thread may touch: Go avoids it only because its
 //! collector stops the world.
 //!
@@ -46,6 +48,8 @@
 //! get_return` compares it with malloc+free, the simplest thread-local stack and two crates.
 
 mod private_slot;
+
+use crate::tiered_store::rebox;
 
 use pool_contract::task1::{Factory, SyncPoolApi, SyncPoolConfig};
 use pool_contract::{BufferPool, PoolStats, Pooled};
@@ -109,13 +113,25 @@ impl SyncPool {
         self.take_slow()
     }
 
+    /// This thread's magazine is empty: one buffer for this get, and up to `BATCH - 1` more
+    /// for the next ones, from the shared store under one lock (or the factory).
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
-        let from_store = {
+        let (first, more) = {
             let mut store = self.shared.lock_store();
-            store.fresh.pop().or_else(|| store.victims.pop())
+            let first = store.fresh.pop().or_else(|| store.victims.pop());
+            let more: [Option<Box<Vec<u8>>>; private_slot::BATCH - 1] =
+                std::array::from_fn(|_| store.fresh.pop());
+            (first, more)
         };
-        from_store.unwrap_or_else(|| self.shared.create())
+        // Re-boxed on this thread: a header another thread allocated may share a cache line
+        // with one that thread keeps writing (see `tiered_store::rebox`).
+        for buffer in more.into_iter().flatten() {
+            if let Err(buffer) = private_slot::put(&self.shared, rebox(buffer)) {
+                self.shared.store(buffer);
+            }
+        }
+        first.map_or_else(|| self.shared.create(), rebox)
     }
 }
 
@@ -238,6 +254,64 @@ mod tests {
         SyncPool::new(SyncPoolConfig::with_capacity(1024, 64 * 1024))
     }
 
+    /// The addresses of `count` buffers taken at once from `pool`, then all given back.
+    fn held_at_once(pool: &SyncPool, count: usize) -> Vec<usize> {
+        let held: Vec<_> = (0..count).map(|_| pool.get(10)).collect();
+        let mut addresses: Vec<usize> =
+            held.iter().map(|buffer| buffer.as_ptr() as usize).collect();
+        addresses.sort_unstable();
+        addresses
+    }
+
+    #[test]
+    fn a_request_holding_a_magazine_full_keeps_it_on_its_thread() {
+        let pool = pool();
+        let first = held_at_once(&pool, private_slot::MAGAZINE);
+        // All 8 wait in this thread's magazine: none in the shared store for another thread.
+        let other = std::thread::scope(|scope| {
+            scope
+                .spawn(|| pool.get(10).as_ptr() as usize)
+                .join()
+                .expect("the other thread ends cleanly")
+        });
+        assert!(!first.contains(&other));
+        assert_eq!(held_at_once(&pool, private_slot::MAGAZINE), first);
+        assert_eq!(pool.stats().created, 9);
+    }
+
+    #[test]
+    fn a_full_magazine_spills_its_oldest_half_to_the_shared_store() {
+        let pool = pool();
+        // 12 back at once: the magazine keeps 8 and the 4 oldest of its stack go to the store
+        // when the ninth comes back, so another thread finds 4 buffers without the factory.
+        drop(held_at_once(&pool, 12));
+        let created = pool.stats().created;
+        let others = std::thread::scope(|scope| {
+            scope
+                .spawn(|| held_at_once(&pool, 4))
+                .join()
+                .expect("the other thread ends cleanly")
+        });
+        assert_eq!(others.len(), 4);
+        assert_eq!(pool.stats().created, created);
+    }
+
+    #[test]
+    fn two_collections_free_every_idle_buffer_of_a_magazine() {
+        let pool = pool();
+        drop(held_at_once(&pool, private_slot::MAGAZINE));
+        pool.collect();
+        pool.collect();
+        assert_eq!(
+            pool.stats(),
+            PoolStats {
+                created: 8,
+                dropped: 8,
+                idle: 0
+            }
+        );
+    }
+
     #[test]
     fn stats_count_created_dropped_and_idle() {
         let pool = pool();
@@ -274,12 +348,12 @@ mod tests {
     }
 
     #[test]
-    fn a_second_buffer_returned_on_a_thread_goes_to_the_shared_store() {
+    fn a_second_buffer_returned_on_a_thread_waits_behind_the_first() {
         let pool = pool();
         let (first, second) = (pool.get(10), pool.get(10));
         drop(first);
         drop(second);
-        // One in this thread's slot, one in the shared store: both visible, both reused.
+        // One in this thread's slot, one on its magazine's stack: both visible, both reused.
         assert_eq!(pool.stats().idle, 2);
         let _held = (pool.get(10), pool.get(10));
         assert_eq!(pool.stats().created, 2);
