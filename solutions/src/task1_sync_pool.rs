@@ -107,16 +107,21 @@ impl SyncPool {
     /// Takes a buffer from the first tier that has one, or makes one.
     #[inline]
     fn take(&self) -> Box<Vec<u8>> {
-        if let Some(buffer) = private_slot::take(&self.shared) {
+        if let Some(buffer) = private_slot::take_fast(&self.shared) {
             return buffer;
         }
         self.take_slow()
     }
 
-    /// This thread's magazine is empty: one buffer for this get, and up to `BATCH - 1` more
-    /// for the next ones, from the shared store under one lock (or the factory).
+    /// Every get but the fast path's: this thread's magazine (its stack, a slot not used last,
+    /// expired buffers), and when it is empty one buffer for this get and up to `BATCH - 1`
+    /// more for the next ones, from the shared store under one lock (or the factory).
     #[cold]
+    #[inline(never)]
     fn take_slow(&self) -> Box<Vec<u8>> {
+        if let Some(buffer) = private_slot::take(&self.shared) {
+            return buffer;
+        }
         let (first, more) = {
             let mut store = self.shared.lock_store();
             let first = store.fresh.pop().or_else(|| store.victims.pop());
@@ -132,6 +137,20 @@ impl SyncPool {
             }
         }
         first.map_or_else(|| self.shared.create(), rebox)
+    }
+
+    /// Every return but the fast path's: an oversized buffer is let go; others go to this
+    /// thread's magazine (its stack, or a slot not used last), or to the shared store.
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, buffer: Box<Vec<u8>>) {
+        if buffer.capacity() > self.shared.max_retained_capacity {
+            // Keeping it would pin its memory for as long as the pool lives.
+            return self.shared.let_go(buffer);
+        }
+        if let Err(buffer) = private_slot::put(&self.shared, buffer) {
+            self.shared.store(buffer);
+        }
     }
 }
 
@@ -185,12 +204,8 @@ impl BufferPool for SyncPool {
 
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
-        if buffer.capacity() > self.shared.max_retained_capacity {
-            // Keeping it would pin its memory for as long as the pool lives.
-            return self.shared.let_go(buffer);
-        }
-        if let Err(buffer) = private_slot::put(&self.shared, buffer) {
-            self.shared.store(buffer);
+        if let Err(buffer) = private_slot::put_fast(&self.shared, buffer) {
+            self.put_slow(buffer);
         }
     }
 
