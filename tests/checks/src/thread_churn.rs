@@ -285,15 +285,26 @@ fn limited<W: Task4>(workshop: &W, limit: usize) -> Result<W::ProductionPool, Fa
 
 /// How `count` try_gets here went, all held at once: the errors, as text.
 fn take_all_at_once<P: ProductionPoolApi>(pool: &P, count: usize) -> Vec<String> {
+    take_all_at_once_then(pool, count, || ()).0
+}
+
+/// [`take_all_at_once`], running `then` while the buffers are still held.
+fn take_all_at_once_then<P: ProductionPoolApi, T>(
+    pool: &P,
+    count: usize,
+    then: impl FnOnce() -> T,
+) -> (Vec<String>, T) {
     let held: Vec<_> = (0..count).map(|_| pool.try_get(SIZE)).collect();
-    held.iter()
+    let refused = held
+        .iter()
         .enumerate()
         .filter_map(|(index, got)| {
             got.as_ref()
                 .err()
                 .map(|error| format!("get {} of {count}: {error}", index + 1))
         })
-        .collect()
+        .collect();
+    (refused, then())
 }
 
 /// With `max_in_use` = 4 (policy fail), [`ENDED_THREADS`] threads one after another each take
@@ -314,18 +325,9 @@ pub fn prod_limits_outlive_their_threads<W: Task4>(workshop: &W) -> Outcome {
                     .map(|error| format!("thread {thread}, {error}")),
             );
         }
-        let held: Vec<_> = (0..LIMIT).map(|_| pool.try_get(SIZE)).collect();
-        let refused_here: Vec<String> = held
-            .iter()
-            .enumerate()
-            .filter_map(|(index, got)| {
-                got.as_ref()
-                    .err()
-                    .map(|error| format!("get {} of {LIMIT}: {error}", index + 1))
-            })
-            .collect();
-        let fifth = pool.try_get(SIZE).map(|buffer| buffer.capacity());
-        drop(held);
+        let (refused_here, fifth) = take_all_at_once_then(&pool, LIMIT, || {
+            pool.try_get(SIZE).map(|buffer| buffer.capacity())
+        });
         (refused_on_threads, refused_here, fifth)
     });
     let refused: Vec<String> = refused_on_threads.into_iter().chain(refused_here).collect();
