@@ -405,7 +405,8 @@ pub fn returned_buffers_wait_in_their_threads_slot<W: Task1>(workshop: &W) -> Ou
             "thread A returns its buffer and keeps running; thread B's get must not take that \
              buffer (it waits in A's slot), so B gets a new one from the factory",
             "B got the very buffer A had just returned: returned buffers go straight to a store \
-             that every thread shares, so every get and return takes that store's lock",
+             that every thread shares, so every get and return goes through that store (its lock, \
+             or its atomics), however busy the other threads are",
         )
         .with_hint(
             "give each thread a slot of its own (a thread_local!, one per pool): put keeps the \
