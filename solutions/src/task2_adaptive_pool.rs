@@ -356,13 +356,16 @@ impl AdaptivePool {
         let credit = local.get(CREDIT);
         let max_retained = self.max_retained();
         let same_run = size_class(size) as u64 == local.get(RUN_CLASS);
-        match local.take_parked(SLOT) {
+        let usable = credit > 0 && same_run;
+        let waiting = match local.take_parked(SLOT) {
+            // The rest of the magazine: returns that came back while the slot was taken.
+            None if usable => local.take_stacked(SLOT),
+            waiting => waiting,
+        };
+        match waiting {
             // A get of another class than the run's takes the lock, which counts the run.
             Some(buffer)
-                if credit > 0
-                    && same_run
-                    && buffer.capacity() >= size
-                    && buffer.capacity() <= max_retained =>
+                if usable && buffer.capacity() >= size && buffer.capacity() <= max_retained =>
             {
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)

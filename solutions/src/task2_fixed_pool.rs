@@ -77,16 +77,23 @@ impl FixedPool {
             // Too large for this pool: a plain allocation, which `put` will not keep.
             return self.create(size);
         }
-        match self.idle.local(|local| local.take_parked(CLASS)) {
+        // This thread's magazine: its slot, then the stack behind it (a call, out of line).
+        let magazine = self.idle.local(|local| {
+            local
+                .take_parked(CLASS)
+                .or_else(|| local.take_stacked(CLASS))
+        });
+        match magazine {
             Some(buffer) => buffer,
             None => self.take_slow(),
         }
     }
 
+    /// A get the magazine did not serve: a batch from the shared store, or a new buffer.
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .take_shared(CLASS)
+            .local(|local| local.take_shared_batch(CLASS, |_| true))
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 

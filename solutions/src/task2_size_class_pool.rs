@@ -132,8 +132,10 @@ impl SizeClassPool {
         let buffer = match class_of_request(size, min_size, max_size) {
             Some(index) => {
                 local.set(LAST_CLASS, index as u64);
+                // This thread's magazine for the class: its slot, then the stack behind it.
                 local
                     .take_parked(index)
+                    .or_else(|| local.take_stacked(index))
                     .unwrap_or_else(|| self.take_slow(index))
             }
             None => self.create(size),
@@ -142,10 +144,12 @@ impl SizeClassPool {
         buffer
     }
 
+    /// A get its class's magazine did not serve: a batch from the shared store, or a new
+    /// buffer.
     #[cold]
     fn take_slow(&self, index: usize) -> Box<Vec<u8>> {
         self.idle
-            .take_shared(index)
+            .local(|local| local.take_shared_batch(index, |_| true))
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 

@@ -123,7 +123,9 @@ impl ProductionPool {
             return None;
         }
         self.idle.local(|local| {
-            let buffer = local.take_parked(CLASS)?;
+            let buffer = local
+                .take_parked(CLASS)
+                .or_else(|| local.take_stacked(CLASS))?;
             Counter::Hits.add(local, 1);
             Some(buffer)
         })
@@ -214,16 +216,30 @@ impl ProductionPool {
         None
     }
 
-    /// An idle buffer from the shared store, or a new one of at least `capacity` bytes.
+    /// An idle buffer from the shared store, or a new one of at least `capacity` bytes. A
+    /// buffer from the store brings up to `BATCH - 1` more to this thread's magazine, each with
+    /// a lease reserved now (as a returned buffer parks with the lease it had), so that the next
+    /// gets on this thread take neither the store's lock nor the limits' counters.
     fn take(&self, capacity: usize) -> Box<Vec<u8>> {
-        let idle = self.idle.take_shared(CLASS);
-        let counter = if idle.is_some() {
-            Counter::Hits
-        } else {
-            Counter::Misses
+        let limits = self.limits();
+        let stackable = |buffer_capacity: usize| {
+            // Standard buffers only, as a return parks (and with leak tracking none: every get
+            // records where it was taken, on the slow path).
+            buffer_capacity == self.config.buffer_size
+                && !self.config.track_leaks
+                && !limits.has_waiters()
+                && limits.reserve(buffer_capacity)
         };
-        self.idle.local(|local| counter.add(local, 1));
-        idle.unwrap_or_else(|| Box::new(Vec::with_capacity(self.reserved_for(capacity))))
+        self.idle.local(|local| {
+            let idle = local.take_shared_batch(CLASS, stackable);
+            let counter = if idle.is_some() {
+                Counter::Hits
+            } else {
+                Counter::Misses
+            };
+            counter.add(local, 1);
+            idle.unwrap_or_else(|| Box::new(Vec::with_capacity(self.reserved_for(capacity))))
+        })
     }
 
     /// Records where `guard` was taken, when leak tracking is on.

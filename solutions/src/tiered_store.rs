@@ -1,7 +1,9 @@
 //! The per-thread tier that the Task 2 and Task 4 pools put in front of their shared store: for
-//! each pool and class, one **slot** per thread, then a **bounded shared store**, and counters kept
-//! beside the slots. It is .NET's `ArrayPool.Shared` in miniature (a thread-local slot in front of
-//! shared stacks) and Go's per-P `private` field.
+//! each pool and class, a **magazine** per thread (a slot, then a stack of up to
+//! [`MAGAZINE`]` - 1` buffers behind it), then a **bounded shared store**, and counters kept
+//! beside the magazines. It is .NET's `ArrayPool.Shared` in miniature (thread-local buffers in
+//! front of shared stacks), Go's per-P `private` field grown into a stack, and Bonwick's
+//! magazines: a thread's buffers are exchanged with the shared store [`BATCH`] at a time.
 //!
 //! # Why a tier per thread
 //!
@@ -10,6 +12,18 @@
 //! costs 13 ns on one thread costs 50 to 350 ns per round trip on two. A thread that takes a
 //! buffer and gives it back, request after request, needs no other thread's memory at all: here it
 //! finds the buffer in its own slot.
+//!
+//! # Why a magazine, not one slot
+//!
+//! A request often holds several buffers at once (a header, a body, a reply). With one slot per
+//! thread, all but one of them went to the shared store's lock on every get and return, and two
+//! threads doing that fought over it: measured with `cargo bench -p solutions --bench patterns`
+//! (8 buffers held at once, before the stack), 33-296 ns per buffer on one thread and 254-826
+//! on two, where a slot's own round trip costs 4-6. The stack behind the slot keeps a request's
+//! buffers on its thread. When it is full, its oldest [`BATCH`] go to the shared store under one lock; a get
+//! that finds the magazine empty takes up to [`BATCH`] back ([`Local::take_shared_batch`]): a
+//! thread that frees what another took (a pipeline's consumer) touches the store once per
+//! [`BATCH`] buffers, and so does its producer.
 //!
 //! # How a slot works
 //!
@@ -21,11 +35,15 @@
 //!   reservation), so the owner takes with one atomic swap, which settles every race: whoever
 //!   swaps first owns the buffer. In Task 2's pools only a slot whose thread has ended is emptied
 //!   by others, so the owner takes with a plain load and store.
-//! - **The bound stays exact**: a slot may hold a buffer only while it holds a *place* in its
-//!   class's bound, taken once from the shared store (idle buffers in the store plus places held
-//!   by slots never exceed the bound). At most half of a bound goes to slots, so that threads
-//!   without a place still find room in the store. The price: a place held by a thread whose
-//!   buffer is out is room the store cannot use meanwhile.
+//! - **The stack** works the same way: only the owner fills a place, and only an empty one above
+//!   what it filled before; others only empty places ([`Local::take_stacked`] takes with a swap
+//!   where they may).
+//! - **The bound stays exact**: a magazine may hold a buffer only while it holds a *place* in
+//!   its class's bound (idle buffers in the store plus places held by magazines never exceed the
+//!   bound). The slot takes its place once; the stack takes places up to [`BATCH`] at a time,
+//!   and gives them back with the buffers it spills. At most half of a bound goes to magazines,
+//!   so that threads without a place still find room in the store. The price: a place held by a
+//!   thread whose buffer is out is room the store cannot use meanwhile.
 //! - **Threads that end** leave nothing stranded: their slots stay registered; the next thread to
 //!   register with the pool moves the buffers they parked to the shared store and frees their
 //!   places
@@ -115,6 +133,15 @@ struct Entry {
     counters: [AtomicU64; COUNTERS],
 }
 
+/// Buffers a thread keeps per store and class, at most: one in its slot, the rest on the stack
+/// behind it (a *magazine*: Bonwick's name for a small per-processor stack of objects).
+pub const MAGAZINE: usize = 8;
+/// Places of the stack behind a slot's buffer.
+const STACK: usize = MAGAZINE - 1;
+/// Buffers a full stack gives to the shared store at once, and a get that finds the magazine
+/// empty takes from it: the shared store is touched once per `BATCH` buffers, not per buffer.
+pub const BATCH: usize = MAGAZINE / 2;
+
 /// Aligned for the same reason as [`Entry`]: the slots live in an allocation of their own.
 #[repr(align(128))]
 struct Slot {
@@ -125,6 +152,27 @@ struct Slot {
     /// Whether this slot holds a place in its class's bound. Written by the owner, and by whoever
     /// retires the entry once the owner has ended.
     has_place: AtomicBool,
+    /// The rest of the magazine: what a thread that holds several buffers at once returns while
+    /// `parked` is taken. Reached only off the fast path, which stays one pointer moved.
+    stack: Stack,
+}
+
+/// The stack behind a slot's buffer: up to [`STACK`] buffers, the newest on top.
+///
+/// Only the owner fills a place, and only a place at `len` or above, which is empty: other
+/// threads only ever empty places (in a store whose [`Parking::OTHERS_MAY_TAKE`], or once the
+/// owner has ended). So the owner's count, `len`, bounds what the stack holds, and a place the
+/// owner fills was empty: no two threads ever own one buffer.
+struct Stack {
+    buffers: [AtomicPtr<Vec<u8>>; STACK],
+    /// The capacity of each buffer, for `idle_bytes`.
+    capacities: [AtomicUsize; STACK],
+    /// How many places, from the bottom, the owner filled (others may have emptied some since).
+    /// Written by the owner only.
+    len: AtomicUsize,
+    /// Places in the class's bound held for the stack, never fewer than `len`. Written by the
+    /// owner under its class's lock, and by whoever retires the entry once the owner has ended.
+    places: AtomicUsize,
 }
 
 impl Entry {
@@ -135,6 +183,12 @@ impl Entry {
                     parked: AtomicPtr::new(ptr::null_mut()),
                     capacity: AtomicUsize::new(0),
                     has_place: AtomicBool::new(false),
+                    stack: Stack {
+                        buffers: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+                        capacities: std::array::from_fn(|_| AtomicUsize::new(0)),
+                        len: AtomicUsize::new(0),
+                        places: AtomicUsize::new(0),
+                    },
                 })
                 .collect(),
             counters: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -142,14 +196,103 @@ impl Entry {
     }
 }
 
+/// Empties one place of a magazine: the buffer parked there, if any. `others_may_take`: whether
+/// another thread may empty the place meanwhile (then one atomic swap settles who gets the
+/// buffer); otherwise only the caller, its owner, touches it, and a load and a store do.
+#[inline]
+fn take_from(place: &AtomicPtr<Vec<u8>>, others_may_take: bool) -> Option<Box<Vec<u8>>> {
+    let parked = if others_may_take {
+        place.swap(ptr::null_mut(), Ordering::Acquire)
+    } else {
+        let parked = place.load(Ordering::Acquire);
+        if !parked.is_null() {
+            place.store(ptr::null_mut(), Ordering::Relaxed);
+        }
+        parked
+    };
+    // SAFETY: a non-null pointer in a place was made by `Box::into_raw` (`fill`, `Stack::put`),
+    // and emptying the place is the only way out of it. With `others_may_take` the swap that just
+    // replaced it with null settles every race: this thread now owns the box, exactly once.
+    // Without it, only the owner (the caller) touches the place while it lives, so no other
+    // thread can empty it between the load and the store.
+    (!parked.is_null()).then(|| unsafe { Box::from_raw(parked) })
+}
+
+/// Puts `buffer` in `place`, which is empty and which only the caller fills.
+#[inline]
+fn fill_place(place: &AtomicPtr<Vec<u8>>, capacity: &AtomicUsize, buffer: Box<Vec<u8>>) {
+    capacity.store(buffer.capacity(), Ordering::Relaxed);
+    // A plain store: only the owner stores into its places, and only into empty ones (other
+    // threads only ever empty them). Release: whoever takes the buffer out sees its bytes.
+    place.store(Box::into_raw(buffer), Ordering::Release);
+}
+
 impl Slot {
     /// Empties the slot: the buffer parked there, if any. Any thread may call it (the owner too).
     fn take(&self) -> Option<Box<Vec<u8>>> {
-        let parked = self.parked.swap(ptr::null_mut(), Ordering::Acquire);
-        // SAFETY: a non-null pointer in a slot was made by `Box::into_raw` in `Local::park`, and
-        // the swap that just replaced it with null is the only way out of the slot: this thread
-        // now owns the box, exactly once.
-        (!parked.is_null()).then(|| unsafe { Box::from_raw(parked) })
+        take_from(&self.parked, true)
+    }
+
+    /// Any buffer of the magazine, the slot's first: for a thread that is not the owner.
+    fn take_any(&self) -> Option<Box<Vec<u8>>> {
+        self.take().or_else(|| {
+            (0..STACK)
+                .rev()
+                .find_map(|index| take_from(&self.stack.buffers[index], true))
+        })
+    }
+
+    /// Every buffer of the magazine, for a thread that is not the owner.
+    fn take_all(&self) -> impl Iterator<Item = Box<Vec<u8>>> + '_ {
+        std::iter::from_fn(|| self.take_any())
+    }
+
+    /// The capacities of the buffers the magazine holds now.
+    fn parked_capacities(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once((&self.parked, &self.capacity))
+            .chain(self.stack.buffers.iter().zip(&self.stack.capacities))
+            .filter(|(place, _)| !place.load(Ordering::Acquire).is_null())
+            .map(|(_, capacity)| capacity.load(Ordering::Relaxed))
+    }
+}
+
+impl Stack {
+    /// Puts `buffer` on top. The owner only, and only with `len < STACK`.
+    #[inline]
+    fn put(&self, buffer: Box<Vec<u8>>) {
+        let len = self.len.load(Ordering::Relaxed);
+        fill_place(&self.buffers[len], &self.capacities[len], buffer);
+        self.len.store(len + 1, Ordering::Relaxed);
+    }
+
+    /// The newest buffer. The owner only.
+    #[inline]
+    fn pop(&self, others_may_take: bool) -> Option<Box<Vec<u8>>> {
+        let mut len = self.len.load(Ordering::Relaxed);
+        let mut found = None;
+        while len > 0 && found.is_none() {
+            len -= 1;
+            found = take_from(&self.buffers[len], others_may_take);
+        }
+        self.len.store(len, Ordering::Relaxed);
+        found
+    }
+
+    /// Takes the `BATCH` oldest places out (the buffers still there) and moves the rest down.
+    /// The owner only, with `len >= BATCH`.
+    fn take_bottom(&self, others_may_take: bool) -> [Option<Box<Vec<u8>>>; BATCH] {
+        let len = self.len.load(Ordering::Relaxed);
+        let taken = std::array::from_fn(|index| take_from(&self.buffers[index], others_may_take));
+        let mut to = 0;
+        for from in BATCH..len {
+            if let Some(buffer) = take_from(&self.buffers[from], others_may_take) {
+                // Place `to` is below `from`: emptied just now, by this loop or the one above.
+                fill_place(&self.buffers[to], &self.capacities[to], buffer);
+                to += 1;
+            }
+        }
+        self.len.store(to, Ordering::Relaxed);
+        taken
     }
 }
 
@@ -157,7 +300,7 @@ impl Drop for Entry {
     /// Frees what is still parked (the store was dropped).
     fn drop(&mut self) {
         for slot in self.slots.iter() {
-            drop(slot.take());
+            slot.take_all().for_each(drop);
         }
     }
 }
@@ -355,15 +498,18 @@ impl<P: Parking> TieredStore<P> {
             }
             ended.push(counters);
             for (slot, class) in entry.slots.iter().zip(self.classes.iter()) {
-                let buffer = slot.take();
-                if slot.has_place.swap(false, Ordering::Relaxed) {
-                    let mut state = class.lock();
-                    state.slot_places -= 1;
-                    if let Some(buffer) = buffer {
-                        unparked.push(buffer.capacity());
-                        // Fits: the place just freed is room for it.
-                        state.idle.push(buffer);
-                    }
+                let places = usize::from(slot.has_place.swap(false, Ordering::Relaxed))
+                    + slot.stack.places.swap(0, Ordering::Relaxed);
+                slot.stack.len.store(0, Ordering::Relaxed);
+                if places == 0 {
+                    continue;
+                }
+                let mut state = class.lock();
+                state.slot_places -= places;
+                for buffer in slot.take_all() {
+                    unparked.push(buffer.capacity());
+                    // Fits: each buffer held one of the places just freed.
+                    state.idle.push(buffer);
                 }
             }
             false
@@ -409,7 +555,7 @@ impl<P: Parking> TieredStore<P> {
         registry
             .entries
             .iter()
-            .find_map(|entry| entry.slots[class].take())
+            .find_map(|entry| entry.slots[class].take_any())
     }
 
     /// Idle buffers of every class: in the shared stores, and parked in every thread's slots.
@@ -437,17 +583,17 @@ impl<P: Parking> TieredStore<P> {
                     .sum::<usize>()
             })
             .sum();
-        shared + self.each_parked(|slot| slot.capacity.load(Ordering::Relaxed))
+        shared + self.each_parked(|capacity| capacity)
     }
 
-    /// The sum of `figure` over the slots that hold a buffer.
-    fn each_parked(&self, figure: impl Fn(&Slot) -> usize) -> usize {
+    /// The sum of `figure(capacity)` over the buffers parked in every thread's magazines.
+    fn each_parked(&self, figure: impl Fn(usize) -> usize) -> usize {
         let registry = self.lock_registry();
         registry
             .entries
             .iter()
             .flat_map(|entry| entry.slots.iter())
-            .filter(|slot| !slot.parked.load(Ordering::Acquire).is_null())
+            .flat_map(Slot::parked_capacities)
             .map(figure)
             .sum()
     }
@@ -495,7 +641,7 @@ impl<P: Parking> Drop for TieredStore<P> {
     fn drop(&mut self) {
         for entry in &self.lock_registry().entries {
             for slot in entry.slots.iter() {
-                drop(slot.take());
+                slot.take_all().for_each(drop);
             }
         }
     }
@@ -512,10 +658,22 @@ impl SharedClass {
 /// Puts `buffer` in `slot`, which is empty and holds a place: only its owner stores into it.
 #[inline]
 fn fill(slot: &Slot, buffer: Box<Vec<u8>>) {
-    slot.capacity.store(buffer.capacity(), Ordering::Relaxed);
-    // A plain store: only this thread stores into its slot, and the slot is empty (other
-    // threads only ever empty it). Release: whoever swaps the buffer out sees its bytes.
-    slot.parked.store(Box::into_raw(buffer), Ordering::Release);
+    fill_place(&slot.parked, &slot.capacity, buffer);
+}
+
+impl SharedClass {
+    /// Takes up to `wanted` places in the bound for a thread's magazine, as many as are free;
+    /// how many it took.
+    fn grant_places(&self, state: &mut ClassState, wanted: usize) -> usize {
+        let room = self
+            .max_idle
+            .saturating_sub(state.idle.len() + state.slot_places);
+        let granted = wanted
+            .min(room)
+            .min(self.max_slot_places.saturating_sub(state.slot_places));
+        state.slot_places += granted;
+        granted
+    }
 }
 
 /// This thread's slots and counters in one store, while [`TieredStore::local`] runs. Two
@@ -555,19 +713,135 @@ impl<P: Parking> Local<'_, P> {
         Some(unsafe { Box::from_raw(parked) })
     }
 
-    /// Parks `buffer` in this thread's slot for `class`, or gives it back when the slot is full or
-    /// no place in the bound is free for it.
+    /// Parks `buffer` in this thread's magazine for `class`: in its slot, or on the stack behind
+    /// it (a full stack first gives its [`BATCH`] oldest buffers to the shared store). Gives it
+    /// back when no place in the bound is free for it.
     #[inline]
     pub fn park(&self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
         let slot = &self.entry.slots[class];
-        if !slot.parked.load(Ordering::Relaxed).is_null() {
+        if slot.parked.load(Ordering::Relaxed).is_null()
+            && (slot.has_place.load(Ordering::Relaxed) || (*self).take_place(class))
+        {
+            fill(slot, buffer);
+            return Ok(());
+        }
+        (*self).park_stacked(class, buffer)
+    }
+
+    /// [`Local::park`] when the slot is taken: onto the stack, if it has room and a place for
+    /// it. Out of line, not cold: a request that holds several buffers returns all but one here.
+    #[inline(never)]
+    fn park_stacked(self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
+        let stack = &self.entry.slots[class].stack;
+        let len = stack.len.load(Ordering::Relaxed);
+        if len < STACK && len < stack.places.load(Ordering::Relaxed) {
+            stack.put(buffer);
+            return Ok(());
+        }
+        self.exchange_and_park(class, buffer)
+    }
+
+    /// [`Local::park_stacked`] on a stack that is full or out of places, under one lock of the
+    /// class: a full stack first gives its [`BATCH`] oldest buffers, with their places, to the
+    /// shared store; one out of places takes up to [`BATCH`] at once.
+    #[cold]
+    fn exchange_and_park(self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
+        let stack = &self.entry.slots[class].stack;
+        let (len, places) = (
+            stack.len.load(Ordering::Relaxed),
+            stack.places.load(Ordering::Relaxed),
+        );
+        let shared = &self.store.classes[class];
+        let mut spilled = [0; BATCH];
+        let granted = {
+            let mut state = shared.lock();
+            if len == STACK {
+                // The places go with the buffers (and those of buffers another thread took in
+                // the meantime are freed): the bound's count does not change.
+                let bottom = stack.take_bottom(P::OTHERS_MAY_TAKE);
+                stack.places.store(places - BATCH, Ordering::Relaxed);
+                state.slot_places -= BATCH;
+                for (capacity, buffer) in spilled.iter_mut().zip(bottom) {
+                    if let Some(buffer) = buffer {
+                        *capacity = buffer.capacity();
+                        state.idle.push(buffer);
+                    }
+                }
+            }
+            let (len, places) = (
+                stack.len.load(Ordering::Relaxed),
+                stack.places.load(Ordering::Relaxed),
+            );
+            len < places || {
+                let granted = shared.grant_places(&mut state, BATCH.min(STACK - places));
+                stack.places.store(places + granted, Ordering::Relaxed);
+                granted > 0
+            }
+        };
+        // Outside the class's lock, as on retiring: the pool may take locks of its own.
+        for capacity in spilled.into_iter().filter(|&capacity| capacity > 0) {
+            self.store.parking.unparked(capacity);
+        }
+        if !granted {
             return Err(buffer);
         }
-        if !slot.has_place.load(Ordering::Relaxed) && !(*self).take_place(class) {
-            return Err(buffer);
-        }
-        fill(slot, buffer);
+        stack.put(buffer);
         Ok(())
+    }
+
+    /// The newest buffer on the stack of this thread's magazine for `class` (the slot's own is
+    /// [`Local::take_parked`]'s).
+    #[inline(never)]
+    pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
+        self.entry.slots.get(class)?.stack.pop(P::OTHERS_MAY_TAKE)
+    }
+
+    /// An idle buffer of `class` from the shared store for this get, and up to [`BATCH`]` - 1`
+    /// more onto this thread's stack for the next ones, under one lock: a thread that gets
+    /// what others return touches the store once per [`BATCH`] buffers. Each is moved to this
+    /// thread (see [`rebox`]). `lease(capacity)` says whether a buffer may be parked (a pool
+    /// that reserves something for each parked buffer reserves it there); one it refuses goes
+    /// back to the shared store.
+    pub fn take_shared_batch(
+        &self,
+        class: usize,
+        mut lease: impl FnMut(usize) -> bool,
+    ) -> Option<Box<Vec<u8>>> {
+        let shared = &self.store.classes[class];
+        let stack = &self.entry.slots[class].stack;
+        let (first, more) = {
+            let mut state = shared.lock();
+            let first = state.idle.pop()?;
+            let (len, places) = (
+                stack.len.load(Ordering::Relaxed),
+                stack.places.load(Ordering::Relaxed),
+            );
+            let unused = places - len;
+            let wanted = (BATCH - 1).min(STACK - len).min(state.idle.len());
+            // A buffer moved from the store to a stack keeps its place in the bound: the
+            // count does not grow.
+            let new_places = wanted
+                .saturating_sub(unused)
+                .min(shared.max_slot_places.saturating_sub(state.slot_places));
+            state.slot_places += new_places;
+            stack.places.store(places + new_places, Ordering::Relaxed);
+            let count = wanted.min(unused + new_places);
+            let more: [Option<Box<Vec<u8>>>; BATCH - 1] =
+                std::array::from_fn(|index| (index < count).then(|| state.idle.pop()).flatten());
+            (first, more)
+        };
+        for buffer in more.into_iter().flatten() {
+            if lease(buffer.capacity()) {
+                stack.put(rebox(buffer));
+            } else {
+                // Back where it was, with the place it had taken.
+                let mut state = shared.lock();
+                state.idle.push(buffer);
+                state.slot_places -= 1;
+                stack.places.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        Some(rebox(first))
     }
 
     /// Like [`Local::park`], but only into a slot that holds its place already (as it does from
@@ -591,11 +865,8 @@ impl<P: Parking> Local<'_, P> {
     #[cold]
     fn take_place(self, class: usize) -> bool {
         let shared = &self.store.classes[class];
-        let mut state = shared.lock();
-        let free = state.idle.len() + state.slot_places < shared.max_idle
-            && state.slot_places < shared.max_slot_places;
+        let free = shared.grant_places(&mut shared.lock(), 1) == 1;
         if free {
-            state.slot_places += 1;
             self.entry.slots[class]
                 .has_place
                 .store(true, Ordering::Relaxed);
@@ -654,17 +925,19 @@ mod tests {
     #[test]
     fn the_bound_counts_slots_and_the_shared_store_together() {
         let store = TieredStore::new(1, 4);
-        // One place for the slot (at most half the bound), three in the shared store.
+        // Two places for the magazine (at most half the bound): the slot and one on its stack.
+        store.local(|local| local.park(0, buffer(8))).unwrap();
         store.local(|local| local.park(0, buffer(8))).unwrap();
         assert!(
             store.local(|local| local.park(0, buffer(8))).is_err(),
-            "slot full"
+            "no place left for a thread's magazine"
         );
-        for _ in 0..3 {
+        for _ in 0..2 {
             store.put_shared(0, buffer(8)).unwrap();
         }
         assert!(store.put_shared(0, buffer(8)).is_err(), "bound reached");
         assert_eq!(store.idle(), 4);
+        assert_eq!(store.idle_bytes(), 32);
     }
 
     /// Parking whose slots other threads may empty.
@@ -776,6 +1049,148 @@ mod tests {
             2,
             "counted before and during the thread's end"
         );
+    }
+
+    /// Returns `buffers` on this thread, as a request that held them all at once.
+    fn hold_and_return<P: Parking>(store: &TieredStore<P>, buffers: Vec<Box<Vec<u8>>>) {
+        store.local(|local| {
+            for buffer in buffers {
+                local.park(0, buffer).unwrap();
+            }
+        });
+    }
+
+    /// Takes every buffer of this thread's magazine, as the gets of a request would.
+    fn take_all_here<P: Parking>(store: &TieredStore<P>) -> Vec<Box<Vec<u8>>> {
+        store.local(|local| {
+            std::iter::from_fn(|| local.take_parked(0).or_else(|| local.take_stacked(0))).collect()
+        })
+    }
+
+    #[test]
+    fn a_magazine_keeps_a_whole_request_on_its_thread() {
+        let store = TieredStore::new(1, 64);
+        let buffers: Vec<_> = (0..MAGAZINE).map(|_| buffer(64)).collect();
+        let mut addresses: Vec<_> = buffers.iter().map(|b| b.as_ptr()).collect();
+        hold_and_return(&store, buffers);
+        assert_eq!(store.idle(), MAGAZINE);
+        assert_eq!(store.idle_bytes(), 64 * MAGAZINE);
+        assert!(
+            store.remove_shared(0).is_none(),
+            "nothing went to the shared store"
+        );
+        let mut back: Vec<_> = take_all_here(&store).iter().map(|b| b.as_ptr()).collect();
+        addresses.sort();
+        back.sort();
+        assert_eq!(back, addresses, "every buffer came back to its thread");
+        assert_eq!(store.idle(), 0);
+    }
+
+    #[test]
+    fn a_full_magazine_gives_its_oldest_half_to_the_shared_store() {
+        let store = TieredStore::new(1, 64);
+        let buffers: Vec<_> = (0..=MAGAZINE).map(|_| buffer(64)).collect();
+        // The slot's buffer, then the stack's, oldest first.
+        let oldest: Vec<_> = buffers[1..=BATCH].iter().map(|b| b.as_ptr()).collect();
+        hold_and_return(&store, buffers);
+        assert_eq!(store.idle(), MAGAZINE + 1);
+        let mut shared: Vec<_> = std::iter::from_fn(|| store.remove_shared(0))
+            .map(|b| b.as_ptr())
+            .collect();
+        shared.sort();
+        let mut oldest = oldest;
+        oldest.sort();
+        assert_eq!(shared, oldest);
+        assert_eq!(take_all_here(&store).len(), MAGAZINE + 1 - BATCH);
+    }
+
+    #[test]
+    fn a_batch_from_the_shared_store_fills_the_stack() {
+        let store = TieredStore::new(1, 64);
+        for _ in 0..6 {
+            store.put_shared(0, buffer(64)).unwrap();
+        }
+        let first = store.local(|local| local.take_shared_batch(0, |_| true));
+        assert!(first.is_some());
+        assert_eq!(
+            store.idle(),
+            5,
+            "the rest are idle: on the stack or in the store"
+        );
+        let stacked = store.local(|local| std::iter::from_fn(|| local.take_stacked(0)).count());
+        assert_eq!(stacked, BATCH - 1, "one lock brought a batch");
+        // A batch whose leases are refused leaves the buffers in the store, with their places.
+        let refused = store.local(|local| local.take_shared_batch(0, |_| false));
+        assert!(refused.is_some());
+        assert_eq!(store.local(|local| local.take_stacked(0)), None);
+        assert_eq!(store.idle(), 1);
+        assert!(store.remove_shared(0).is_some());
+    }
+
+    #[test]
+    fn the_bound_counts_every_magazine() {
+        // Bound 8: at most 4 places go to magazines, whatever the threads hold.
+        let store = TieredStore::new(1, 8);
+        let kept = store.local(|local| {
+            (0..MAGAZINE)
+                .filter(|_| local.park(0, buffer(8)).is_ok())
+                .count()
+        });
+        assert_eq!(kept, 4);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                assert!(
+                    store.local(|local| local.park(0, buffer(8))).is_err(),
+                    "no place left for another thread's magazine"
+                );
+            });
+        });
+        let shared = (0..8)
+            .filter(|_| store.put_shared(0, buffer(8)).is_ok())
+            .count();
+        assert_eq!(shared, 4);
+        assert_eq!(store.idle(), 8);
+    }
+
+    #[test]
+    fn another_thread_may_empty_a_live_magazine_where_the_store_allows_it() {
+        let store = TieredStore::with_parking(1, 64, Shared);
+        hold_and_return(&store, (0..MAGAZINE).map(|_| buffer(8)).collect());
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for _ in 0..3 {
+                    assert!(store.take_parked_anywhere(0).is_some());
+                }
+            });
+        });
+        assert_eq!(store.idle(), MAGAZINE - 3);
+        assert_eq!(take_all_here(&store).len(), MAGAZINE - 3);
+        // The owner's count followed: the stack takes buffers from the bottom again.
+        hold_and_return(&store, (0..MAGAZINE).map(|_| buffer(8)).collect());
+        assert_eq!(take_all_here(&store).len(), MAGAZINE);
+    }
+
+    #[test]
+    fn a_thread_that_ended_leaves_its_whole_magazine_to_the_shared_store() {
+        let store = TieredStore::new(1, 64);
+        std::thread::scope(|scope| {
+            scope.spawn(|| hold_and_return(&store, (0..MAGAZINE).map(|_| buffer(8)).collect()));
+        });
+        while Arc::strong_count(&store.lock_registry().entries[0]) > 1 {
+            std::thread::yield_now();
+        }
+        std::thread::scope(|scope| {
+            scope.spawn(|| store.local(|local| local.add(0, 1)));
+        });
+        assert_eq!(
+            std::iter::from_fn(|| store.remove_shared(0)).count(),
+            MAGAZINE
+        );
+        // Its places were freed: the whole bound fits the store again.
+        let fits = (0..64)
+            .filter(|_| store.put_shared(0, buffer(8)).is_ok())
+            .count();
+        assert_eq!(fits, 64);
     }
 
     #[test]
