@@ -10,27 +10,31 @@
 //!
 //! Like Go's `sync.Pool`, this pool has tiers, looked at in order by `get`:
 //!
-//! 1. **The calling thread's private slot** (Go's per-P `private`, grown into a small stack, a
-//!    *magazine*): up to 8 buffers per thread and pool, reached without a lock or an atomic
+//! 1. **The calling thread's magazine** (Go's per-P `private` field, grown into a small stack):
+//!    up to 8 buffers per thread and pool, reached without a lock or an atomic
 //!    read-modify-write. A thread that takes a buffer and gives it back, request after request,
 //!    lives here, and so does a request that holds several buffers at once.
-//! 2. **The shared store** behind a mutex: buffers from warming, those of threads that ended (a
-//!    slot hands its buffers to the store when its thread exits, so nothing is stranded), and
-//!    half a magazine at a time: a full one gives its 4 oldest, an empty one takes up to 4, under
-//!    one lock, so a thread that frees buffers another took touches the store once per 4.
+//! 2. **The shared store** behind a mutex: buffers from warming, those of threads that ended
+//!    (nothing is stranded: a get that finds the store empty first takes back what they left),
+//!    and half a magazine at a time: a full one gives its 4 oldest, an empty one takes up to 4,
+//!    under one lock, so a thread that frees buffers another took touches the store once per 4.
 //! 3. **The victims**: buffers that were idle when the last collection cycle ran. `get` still
 //!    takes them, which saves them; the next cycle frees those that are left.
 //! 4. **The factory** (Go's `New`), when every tier is empty.
+//!
+//! The magazines and the shared store are the per-thread tier every reference pool uses
+//! ([`TieredStore`], one class, with no bound on how many buffers it keeps: the cap on capacity
+//! bounds each buffer, as in Go).
 //!
 //! # Collection cycles
 //!
 //! Go clears pools at each garbage collection, keeping one cycle's worth as victims. Rust has no
 //! GC, so `collect()` is called by the owner (a timer, a memory-pressure signal). Buffers idle
-//! since the previous cycle are freed; buffers used in between survive. Private slots are aged by
-//! a stamp per buffer (the cycle in which it came back): `collect()` frees the calling thread's
-//! expired buffers at once, and other threads free theirs at their next get or when they end.
-//! That is the price of a fast path that no other thread may touch: Go avoids it only because its
-//! collector stops the world.
+//! since the previous cycle are freed; buffers used in between survive. Magazines are aged by a
+//! tag per buffer (the cycle in which it came back): `collect()` frees the calling thread's
+//! expired buffers at once, and other threads free theirs at their next get that the slot does
+//! not serve, or when they end. That is the price of a fast path that no other thread may touch:
+//! Go avoids it only because its collector stops the world.
 //!
 //! # What is reset
 //!
@@ -40,121 +44,107 @@
 //!
 //! # Speed
 //!
-//! A get+return on the private-slot path costs a few nanoseconds: a thread-local load, a
-//! comparison of pool ids, and a pointer moved in and out (buffers live boxed, see the contract).
-//! The slots themselves live in a `RefCell`'d list, the simple version; the fast paths reach the
-//! slot used last through a remembered pointer, which skips the `RefCell`'s borrow flag and the
-//! thread-local's liveness check (see `private_slot`). `cargo bench -p solutions --bench
-//! get_return` compares it with malloc+free, the simplest thread-local stack and two crates.
+//! A get+return on the slot costs a few nanoseconds: a thread-local load, a comparison of store
+//! ids, and a pointer moved in and out (buffers live boxed, see the contract). Everything else
+//! (the stack behind the slot, expired buffers, the shared store) is one out-of-line call, so
+//! that a get and the guard's drop stay small enough to be inlined where they are used.
+//! `cargo bench -p solutions --bench get_return` compares it with malloc+free, the simplest
+//! thread-local stack and two crates; `--bench patterns` holds 8 buffers at once and hands them
+//! from one thread to another.
 
-mod private_slot;
-
-use crate::tiered_store::rebox;
+use crate::tiered_store::{rebox, TieredStore};
 
 use pool_contract::task1::{Factory, SyncPoolApi, SyncPoolConfig};
 use pool_contract::{BufferPool, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
-/// A Go-style `sync.Pool` of byte buffers: per-thread slots in front of a shared store, a
+/// A Go-style `sync.Pool` of byte buffers: per-thread magazines in front of a shared store, a
 /// factory, a cap on retained capacity, warming, and collection cycles. See the module docs.
 pub struct SyncPool {
-    shared: Arc<Shared>,
-}
-
-/// Everything the threads share. Private slots hold a `Weak` to it, to hand their buffer back
-/// when their thread ends.
-struct Shared {
-    /// Tells this pool's private slots apart from other pools' in a thread's slot list. Never
-    /// reused, so a slot of a dropped pool never matches a new one.
-    id: u64,
     factory: Factory,
     max_retained_capacity: usize,
-    /// How many collection cycles have run; private slots compare their stamp with it.
+    /// How many collection cycles have run: the tag a returned buffer parks with.
     cycle: AtomicU64,
-    store: Mutex<Store>,
+    /// The magazines, then the buffers returned since the last cycle (its shared store).
+    store: TieredStore,
+    /// Buffers that were idle when the last cycle ran: freed by the next one.
+    victims: Mutex<Vec<Box<Vec<u8>>>>,
     created: AtomicU64,
     dropped: AtomicU64,
 }
 
-/// The shared tiers.
-#[derive(Default)]
-struct Store {
-    /// Buffers returned since the last cycle.
-    fresh: Vec<Box<Vec<u8>>>,
-    /// Buffers that were idle when the last cycle ran: freed by the next one.
-    victims: Vec<Box<Vec<u8>>>,
+/// The store's only class.
+const CLASS: usize = 0;
+
+/// A buffer that came back in cycle `stamp` has been idle through two cycles by `cycle`.
+fn idle_through_two_cycles(stamp: u64, cycle: u64) -> bool {
+    cycle.wrapping_sub(stamp) >= 2
 }
 
 impl SyncPool {
     /// A pool that makes buffers with `config.factory` and keeps those whose capacity is at most
     /// `config.max_retained_capacity`.
     pub fn new(config: SyncPoolConfig) -> Self {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         SyncPool {
-            shared: Arc::new(Shared {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                factory: config.factory,
-                max_retained_capacity: config.max_retained_capacity,
-                cycle: AtomicU64::new(0),
-                store: Mutex::new(Store::default()),
-                created: AtomicU64::new(0),
-                dropped: AtomicU64::new(0),
-            }),
+            factory: config.factory,
+            max_retained_capacity: config.max_retained_capacity,
+            cycle: AtomicU64::new(0),
+            store: TieredStore::new(1, usize::MAX),
+            victims: Mutex::new(Vec::new()),
+            created: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         }
     }
 
     /// Takes a buffer from the first tier that has one, or makes one.
     #[inline]
     fn take(&self) -> Box<Vec<u8>> {
-        if let Some(buffer) = private_slot::take_fast(&self.shared) {
-            return buffer;
+        let cycle = self.cycle.load(Ordering::Relaxed);
+        let parked = self.store.try_local(cycle, |local, cycle| {
+            local.take_parked_if(CLASS, |stamp| !idle_through_two_cycles(stamp, cycle))
+        });
+        match parked {
+            Ok(Some(buffer)) => buffer,
+            _ => self.take_slow(),
         }
-        self.take_slow()
     }
 
-    /// Every get but the fast path's: this thread's magazine (its stack, a slot not used last,
-    /// expired buffers), and when it is empty one buffer for this get and up to `BATCH - 1`
-    /// more for the next ones, from the shared store under one lock (or the factory).
+    /// Every get but the fast path's: the rest of this thread's magazine (its expired buffers
+    /// freed on the way), then up to 4 buffers from the shared store under one lock (one for
+    /// this get, the others stacked for the next), then a victim, then the factory.
     #[cold]
     #[inline(never)]
     fn take_slow(&self) -> Box<Vec<u8>> {
-        if let Some(buffer) = private_slot::take(&self.shared) {
-            return buffer;
-        }
-        let (first, more) = {
-            let mut store = self.shared.lock_store();
-            let first = store.fresh.pop().or_else(|| store.victims.pop());
-            let more: [Option<Box<Vec<u8>>>; private_slot::BATCH - 1] =
-                std::array::from_fn(|_| store.fresh.pop());
-            (first, more)
-        };
-        // Re-boxed on this thread: a header another thread allocated may share a cache line
-        // with one that thread keeps writing (see `tiered_store::rebox`).
-        for buffer in more.into_iter().flatten() {
-            if let Err(buffer) = private_slot::put(&self.shared, rebox(buffer)) {
-                self.shared.store(buffer);
-            }
-        }
-        first.map_or_else(|| self.shared.create(), rebox)
+        let cycle = self.cycle.load(Ordering::Relaxed);
+        let fresh = |stamp| !idle_through_two_cycles(stamp, cycle);
+        let (found, freed) = self.store.local(|local| {
+            let mut freed = 0;
+            let found = loop {
+                if let Some(buffer) = local.take_parked_if(CLASS, fresh) {
+                    break Some(buffer);
+                }
+                match local.take_stacked_tagged(CLASS) {
+                    Some((buffer, stamp)) if fresh(stamp) => break Some(buffer),
+                    Some(_expired) => freed += 1,
+                    None => {}
+                }
+                // Expired buffers are left (the slot's, or under the stack's newest): free them
+                // all, then look again; with none left, the magazine has nothing for this get.
+                match local.free_where(CLASS, |stamp| !fresh(stamp)) {
+                    0 => break local.take_stacked(CLASS),
+                    more => freed += more,
+                }
+            };
+            let found = found.or_else(|| local.take_shared_batch(CLASS, cycle, |_| true));
+            (found, freed)
+        });
+        self.count_dropped(freed);
+        found
+            .or_else(|| self.lock_victims().pop().map(rebox))
+            .unwrap_or_else(|| self.create())
     }
 
-    /// Every return but the fast path's: an oversized buffer is let go; others go to this
-    /// thread's magazine (its stack, or a slot not used last), or to the shared store.
-    #[cold]
-    #[inline(never)]
-    fn put_slow(&self, buffer: Box<Vec<u8>>) {
-        if buffer.capacity() > self.shared.max_retained_capacity {
-            // Keeping it would pin its memory for as long as the pool lives.
-            return self.shared.let_go(buffer);
-        }
-        if let Err(buffer) = private_slot::put(&self.shared, buffer) {
-            self.shared.store(buffer);
-        }
-    }
-}
-
-impl Shared {
     /// Calls the factory, counting it. The buffer is boxed once, here, for its whole life in
     /// the pool (see the contract's "Why the buffers are boxed").
     fn create(&self) -> Box<Vec<u8>> {
@@ -162,31 +152,40 @@ impl Shared {
         Box::new((self.factory)())
     }
 
-    /// The shared store. A panic while it was locked cannot leave it inconsistent (every update
-    /// is a single push, pop or swap), so a poisoned lock is used as it is.
-    fn lock_store(&self) -> MutexGuard<'_, Store> {
-        self.store
+    /// Every return but the fast path's: an oversized buffer is let go; others go to this
+    /// thread's magazine, or to the shared store.
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, buffer: Box<Vec<u8>>) {
+        if buffer.capacity() > self.max_retained_capacity {
+            // Keeping it would pin its memory for as long as the pool lives.
+            drop(buffer);
+            return self.count_dropped(1);
+        }
+        let cycle = self.cycle.load(Ordering::Relaxed);
+        let kept = self
+            .store
+            .local(|local| local.park_tagged(CLASS, buffer, cycle))
+            .or_else(|buffer| self.store.put_shared(CLASS, buffer));
+        if kept.is_err() {
+            // Cannot happen: the store keeps any number of buffers. Counted if it ever does.
+            self.count_dropped(1);
+        }
+    }
+
+    /// The victims. A panic while they were locked cannot leave them inconsistent (every update
+    /// is a single pop or swap), so a poisoned lock is used as it is.
+    fn lock_victims(&self) -> MutexGuard<'_, Vec<Box<Vec<u8>>>> {
+        self.victims
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Puts a buffer in the shared store.
-    fn store(&self, buffer: Box<Vec<u8>>) {
-        self.lock_store().fresh.push(buffer);
-    }
-
-    /// Frees a buffer too large to keep, counting it. Out of line: a return's fast path stays
-    /// small enough to be inlined where the guard is dropped.
-    #[cold]
-    #[allow(clippy::boxed_local)] // Taking the box is the point: it is freed here.
-    fn let_go(&self, buffer: Box<Vec<u8>>) {
-        drop(buffer);
-        self.count_dropped(1);
-    }
-
     /// Counts buffers let go of (oversized, or freed by a cycle).
     fn count_dropped(&self, buffers: usize) {
-        self.dropped.fetch_add(buffers as u64, Ordering::Relaxed);
+        if buffers > 0 {
+            self.dropped.fetch_add(buffers as u64, Ordering::Relaxed);
+        }
     }
 }
 
@@ -202,19 +201,30 @@ impl BufferPool for SyncPool {
         Pooled::readable(self, self.take(), len)
     }
 
+    /// The fast path: a buffer within the cap into this thread's empty slot. Every other case
+    /// is `put_slow`'s, behind one call.
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
-        if let Err(buffer) = private_slot::put_fast(&self.shared, buffer) {
+        let parked = if buffer.capacity() <= self.max_retained_capacity {
+            let cycle = self.cycle.load(Ordering::Relaxed);
+            self.store
+                .try_local(buffer, |local, buffer| {
+                    local.park_in_place(CLASS, buffer, cycle)
+                })
+                .and_then(|parked| parked)
+        } else {
+            Err(buffer)
+        };
+        if let Err(buffer) = parked {
             self.put_slow(buffer);
         }
     }
 
     fn stats(&self) -> PoolStats {
-        let store = self.shared.lock_store();
         PoolStats {
-            created: self.shared.created.load(Ordering::Relaxed),
-            dropped: self.shared.dropped.load(Ordering::Relaxed),
-            idle: store.fresh.len() + store.victims.len() + private_slot::holds(&self.shared),
+            created: self.created.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            idle: self.store.idle() + self.lock_victims().len(),
         }
     }
 }
@@ -222,40 +232,39 @@ impl BufferPool for SyncPool {
 impl SyncPoolApi for SyncPool {
     fn warm(&self, count: usize) {
         // Made before locking, so that the factory never runs under the lock.
-        let buffers: Vec<Box<Vec<u8>>> = (0..count).map(|_| self.shared.create()).collect();
-        self.shared.lock_store().fresh.extend(buffers);
+        for buffer in (0..count).map(|_| self.create()) {
+            if self.store.put_shared(CLASS, buffer).is_err() {
+                self.count_dropped(1);
+            }
+        }
     }
 
     fn collect(&self) {
+        // What threads that ended left behind is idle too.
+        self.store.reclaim_ended();
         let freed = {
-            let mut store = self.shared.lock_store();
-            let store = &mut *store;
-            // This cycle's idle buffers become the victims; last cycle's victims, not taken since,
-            // end up in `fresh` and are drained out to be freed. Swapping keeps both lists'
-            // storage, so the next returns do not regrow them.
-            std::mem::swap(&mut store.fresh, &mut store.victims);
-            self.shared.cycle.fetch_add(1, Ordering::Relaxed);
-            store.fresh.drain(..).collect::<Vec<_>>()
+            let mut victims = self.lock_victims();
+            // This cycle's idle buffers become the victims; last cycle's victims, not taken
+            // since, are freed.
+            let idle = self.store.drain_shared(CLASS);
+            self.cycle.fetch_add(1, Ordering::Relaxed);
+            std::mem::replace(&mut *victims, idle)
         };
         // Freed outside the lock: a `free` of many large buffers can take a while.
         let mut count = freed.len();
         drop(freed);
-        count += private_slot::free_if_idle(&self.shared);
-        self.shared.count_dropped(count);
-    }
-}
-
-impl Drop for SyncPool {
-    fn drop(&mut self) {
-        // The calling thread's slot would otherwise keep its buffer until the thread ends.
-        private_slot::forget(&self.shared);
+        let cycle = self.cycle.load(Ordering::Relaxed);
+        count += self
+            .store
+            .local(|local| local.free_where(CLASS, |stamp| idle_through_two_cycles(stamp, cycle)));
+        self.count_dropped(count);
     }
 }
 
 impl std::fmt::Debug for SyncPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SyncPool")
-            .field("max_retained_capacity", &self.shared.max_retained_capacity)
+            .field("max_retained_capacity", &self.max_retained_capacity)
             .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
@@ -264,6 +273,7 @@ impl std::fmt::Debug for SyncPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn pool() -> SyncPool {
         SyncPool::new(SyncPoolConfig::with_capacity(1024, 64 * 1024))
@@ -281,7 +291,7 @@ mod tests {
     #[test]
     fn a_request_holding_a_magazine_full_keeps_it_on_its_thread() {
         let pool = pool();
-        let first = held_at_once(&pool, private_slot::MAGAZINE);
+        let first = held_at_once(&pool, crate::tiered_store::MAGAZINE);
         // All 8 wait in this thread's magazine: none in the shared store for another thread.
         let other = std::thread::scope(|scope| {
             scope
@@ -290,7 +300,7 @@ mod tests {
                 .expect("the other thread ends cleanly")
         });
         assert!(!first.contains(&other));
-        assert_eq!(held_at_once(&pool, private_slot::MAGAZINE), first);
+        assert_eq!(held_at_once(&pool, crate::tiered_store::MAGAZINE), first);
         assert_eq!(pool.stats().created, 9);
     }
 
@@ -314,7 +324,7 @@ mod tests {
     #[test]
     fn two_collections_free_every_idle_buffer_of_a_magazine() {
         let pool = pool();
-        drop(held_at_once(&pool, private_slot::MAGAZINE));
+        drop(held_at_once(&pool, crate::tiered_store::MAGAZINE));
         pool.collect();
         pool.collect();
         assert_eq!(

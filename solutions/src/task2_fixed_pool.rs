@@ -22,7 +22,7 @@
 //! The bound stays exact: a slot holds a place in `max_pooled` (at most half of them go to
 //! slots), so idle buffers in slots and in the store never exceed it.
 
-use crate::tiered_store::TieredStore;
+use crate::tiered_store::{TieredStore, NO_TAG};
 use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,7 +93,7 @@ impl FixedPool {
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| local.take_shared_batch(CLASS, |_| true))
+            .local(|local| local.take_shared_batch(CLASS, NO_TAG, |_| true))
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 

@@ -21,7 +21,7 @@
 //! together. The simple version is the shared stores alone; the slots are for speed (see
 //! `FixedPool`). The waste figures are counted beside the slots, per thread.
 
-use crate::tiered_store::{Local, TieredStore};
+use crate::tiered_store::{Local, TieredStore, NO_TAG};
 use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -149,7 +149,7 @@ impl SizeClassPool {
     #[cold]
     fn take_slow(&self, index: usize) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| local.take_shared_batch(index, |_| true))
+            .local(|local| local.take_shared_batch(index, NO_TAG, |_| true))
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 

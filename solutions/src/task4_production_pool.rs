@@ -47,7 +47,7 @@ mod counters;
 mod export;
 
 use crate::task4_config::validate;
-use crate::tiered_store::TieredStore;
+use crate::tiered_store::{TieredStore, NO_TAG};
 use admission::Limits;
 use counters::Counter;
 use pool_contract::task4::{
@@ -231,7 +231,7 @@ impl ProductionPool {
                 && limits.reserve(buffer_capacity)
         };
         self.idle.local(|local| {
-            let idle = local.take_shared_batch(CLASS, stackable);
+            let idle = local.take_shared_batch(CLASS, NO_TAG, stackable);
             let counter = if idle.is_some() {
                 Counter::Hits
             } else {
@@ -393,7 +393,7 @@ impl BufferPool for ProductionPool {
             self.idle
                 .try_local(buffer, |local, buffer| {
                     local
-                        .park_in_place(CLASS, buffer)
+                        .park_in_place(CLASS, buffer, NO_TAG)
                         .map(|()| Counter::Returns.add(local, 1))
                 })
                 .and_then(|parked| parked)
