@@ -44,7 +44,7 @@ fn the_shipped_tradeoffs_template_answers_nothing() {
         .lines()
         .filter(|line| line.starts_with("## "))
         .count();
-    assert!(questions >= 6, "{questions} questions");
+    assert!(questions >= 7, "{questions} questions");
     let (report, _) = grade_json(&["--task", "3"]);
     let documented = report["success_criteria"]
         .as_array()
