@@ -132,23 +132,28 @@ impl<'pool, P: BufferPool + ?Sized> Rig<'pool, P> {
     }
 
     /// Ends a run that started at `start` on the reader's clock: waits for the consumer's
-    /// report. A consumer that is gone (the pool panicked on its thread) reports nothing: the
-    /// run counts zero, and the scope raises the consumer's panic when it ends.
+    /// report.
+    ///
+    /// # Panics
+    ///
+    /// If the consumer is gone: the pool panicked on its thread, returning a buffer. That panic
+    /// (reported first, as the grader reports a run's first panic) is the pool's; this one ends
+    /// the measurement at once rather than timing runs that no longer do the work.
     fn finish(&self, start: Duration) -> Served {
         let report = match self.items.send(Item::End) {
             Ok(()) => self.reports.recv().ok(),
             Err(_) => None,
         };
         let reader = Clock::ThreadCpu.now().saturating_sub(start);
-        match report {
-            Some(report) => Served {
-                sum: report.sum,
-                cpu: reader + report.cpu,
-            },
-            None => Served {
-                sum: 0,
-                cpu: reader,
-            },
+        let Some(report) = report else {
+            panic!(
+                "the pipeline's consumer thread stopped: the pool panicked on a buffer returned \
+                 from another thread"
+            );
+        };
+        Served {
+            sum: report.sum,
+            cpu: reader + report.cpu,
         }
     }
 }
@@ -228,6 +233,52 @@ mod tests {
         fn stats(&self) -> PoolStats {
             PoolStats::default()
         }
+    }
+
+    /// A pool that panics when a buffer comes back on another thread than its first get's (once:
+    /// a second panic, while the batch's other buffers are dropped, would abort the test).
+    #[derive(Default)]
+    struct HomeOnly(std::sync::OnceLock<ThreadId>, std::sync::atomic::AtomicBool);
+
+    impl BufferPool for HomeOnly {
+        fn get(&self, capacity: usize) -> Pooled<'_, Self> {
+            self.0.get_or_init(|| std::thread::current().id());
+            Pooled::growable(self, Box::default(), capacity)
+        }
+        fn get_read(&self, len: usize) -> Pooled<'_, Self> {
+            self.0.get_or_init(|| std::thread::current().id());
+            Pooled::readable(self, Box::default(), len)
+        }
+        fn put(&self, _: Box<Vec<u8>>) {
+            let foreign = self.0.get() != Some(&std::thread::current().id());
+            if foreign && !self.1.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                panic!("a foreign return");
+            }
+        }
+        fn stats(&self) -> PoolStats {
+            PoolStats::default()
+        }
+    }
+
+    #[test]
+    fn a_pool_that_panics_on_the_consumer_ends_the_run_at_once() {
+        let pool = HomeOnly::default();
+        let sizes = Workload::Pipeline.message_sizes(64, 3);
+        let started = std::time::Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|scope| {
+                // Timed as Task 3's table times it: without the panic, the calibration would
+                // run up to a million runs that do nothing, per slice.
+                let rig = Rig::start(scope);
+                crate::measure::ratios_of_costs(
+                    &mut || rig.serve_unpooled(&sizes, &mut || {}).cpu,
+                    &mut || rig.serve_pooled(&pool, &sizes, &mut || {}).cpu,
+                    crate::measure::ROUNDS,
+                )
+            })
+        }));
+        assert!(outcome.is_err(), "the consumer's panic reaches the reader");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
