@@ -21,10 +21,11 @@
 //!   one buffer per thread serves the first of the eight from its slot and the other seven from
 //!   its shared store.
 //! - [`Workload::Pipeline`] (shown): the same packets, got and filled on one thread (the reader)
-//!   and handed through a bounded channel ([`pipeline::DEPTH`] buffers) to a second thread that
-//!   sums and drops them, so that every buffer goes back to the pool on another thread than the
-//!   one that took it. The baseline does the same with plain `Vec`s (the allocator frees on
-//!   another thread too). How a two-thread workload is timed: [`pipeline`].
+//!   and handed in batches of [`pipeline::BATCH`] through a bounded channel (at most
+//!   [`pipeline::DEPTH`] batches in it) to a second thread that sums and drops them, so that
+//!   every buffer goes back to the pool on another thread than the one that took it (a reader
+//!   handing a batch of packets to a worker). The baseline does the same with plain `Vec`s (the
+//!   allocator frees on another thread too). How a two-thread workload is timed: [`pipeline`].
 //!
 //! A message is one buffer in every workload: allocator calls per message are per buffer.
 
