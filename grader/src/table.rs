@@ -21,7 +21,7 @@ const MEASURE_LIMIT: Duration = Duration::from_secs(60);
 pub struct Row {
     /// The strategy (`sync`, `fixed`, `class`, `adaptive`).
     pub strategy: &'static str,
-    /// The workload (`packet-server`, `framing`, `small-buffers`).
+    /// The workload (`packet-server`, `framing`, `small-buffers`, `bursts`, `pipeline`).
     pub workload: &'static str,
     /// The figures, when the measurement ran.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,8 +97,10 @@ pub struct MeasuredFigures {
     pub reduction: f64,
     /// Throughput ratio over the unpooled baseline, one thread.
     pub one_thread: Ratio,
-    /// Throughput ratio over the unpooled baseline, two threads on one pool.
-    pub two_threads: Ratio,
+    /// Throughput ratio over the unpooled baseline, two threads on one pool. Left out for the
+    /// pipeline, which is two threads already: its `one_thread` is one reader and one consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_threads: Option<Ratio>,
     /// Peak live bytes while a buffer was held, in the first and second half of a long run.
     pub peak_live: PeakLive,
     /// Live bytes after the run: what the pool retains.

@@ -44,7 +44,7 @@ fn the_shipped_tradeoffs_template_answers_nothing() {
         .lines()
         .filter(|line| line.starts_with("## "))
         .count();
-    assert!(questions >= 6, "{questions} questions");
+    assert!(questions >= 7, "{questions} questions");
     let (report, _) = grade_json(&["--task", "3"]);
     let documented = report["success_criteria"]
         .as_array()
@@ -202,8 +202,8 @@ fn compare_puts_the_reference_figures_beside_the_students() {
     let reference = report["reference_analysis"]
         .as_array()
         .expect("--compare adds the reference's");
-    assert_eq!(rows.len(), 15, "5 strategies x 3 workloads");
-    assert_eq!(reference.len(), 15);
+    assert_eq!(rows.len(), 25, "5 strategies x 5 workloads");
+    assert_eq!(reference.len(), 25);
     assert!(rows.iter().all(|row| row["missing"] == "not started"));
     for row in reference {
         let figures = &row["figures"];
@@ -212,6 +212,13 @@ fn compare_puts_the_reference_figures_beside_the_students() {
             "{row:#}"
         );
         assert!(figures["pooled_allocations"].as_f64().is_some(), "{row:#}");
+        // The pipeline is two threads already: it has no two-thread figure, every other row has.
+        let is_pipeline = row["workload"] == "pipeline";
+        assert_eq!(
+            figures["two_threads"]["median"].as_f64().is_some(),
+            !is_pipeline,
+            "{row:#}"
+        );
     }
     let criteria = report["success_criteria"]
         .as_array()

@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use lockfree_object_pool::LinearObjectPool;
-use pool_checks::workloads::{Workload, READ_BUFFER, SMALL_BUFFER};
+use pool_checks::workloads::{Workload, PACKET_BUFFER, READ_BUFFER, SMALL_BUFFER};
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use solutions::{AdaptivePool, FixedPool, SizeClassPool, SyncPool};
@@ -17,13 +17,14 @@ fn natural_size(workload: Workload) -> usize {
     match workload {
         Workload::PacketServer | Workload::Framing => READ_BUFFER,
         Workload::SmallBuffers => SMALL_BUFFER,
+        Workload::Bursts | Workload::Pipeline => PACKET_BUFFER,
     }
 }
 
 /// Benchmarks every workload: unpooled, and with each pool. `with_pools` false runs the
 /// unpooled baseline and `SyncPool` only (for a second allocator).
 pub fn workloads(c: &mut Criterion, group_prefix: &str, with_pools: bool) {
-    for workload in Workload::ALL {
+    for workload in Workload::ONE_BUFFER {
         let sizes = workload.message_sizes(MESSAGES, 42);
         let mut group = c.benchmark_group(format!("{group_prefix}/{}", workload.name()));
         group.throughput(Throughput::Elements(MESSAGES as u64));

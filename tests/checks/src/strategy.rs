@@ -8,7 +8,7 @@ use crate::pool::BufferPool;
 use crate::task1::{SyncPoolConfig, Task1};
 use crate::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
 use crate::task4::{PoolConfig, Task4};
-use crate::workloads::{Workload, FRAMING_HINT, READ_BUFFER, SMALL_BUFFER};
+use crate::workloads::{Workload, FRAMING_HINT, PACKET_BUFFER, READ_BUFFER, SMALL_BUFFER};
 
 /// A pooling strategy the success criteria measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,7 @@ pub fn with_strategy<W: Task1 + Task2 + Task4, V: WithPool>(
         Workload::PacketServer => READ_BUFFER,
         Workload::Framing => 64 * 1024,
         Workload::SmallBuffers => SMALL_BUFFER,
+        Workload::Bursts | Workload::Pipeline => PACKET_BUFFER,
     };
     let refused = |error: ConfigError| {
         Failure::new(
@@ -139,8 +140,9 @@ pub struct Figures {
     pub allocations: crate::measure::AllocationsPerMessage,
     /// Throughput ratio, one thread.
     pub one_thread: crate::measure::Ratio,
-    /// Throughput ratio, two threads on one pool (informational).
-    pub two_threads: crate::measure::Ratio,
+    /// Throughput ratio, two threads on one pool (informational). None for the pipeline, which
+    /// is two threads already (its `one_thread` is its one reader and one consumer).
+    pub two_threads: Option<crate::measure::Ratio>,
     /// Live memory over a long run of the pooled workload.
     pub memory: crate::measure::MemoryProfile,
     /// The unpooled baseline's peak live bytes.
@@ -163,6 +165,9 @@ pub fn analyse<W: Task1 + Task2 + Task4>(
             };
             let workload = self.0;
             let sizes = workload.message_sizes(256, 42);
+            if workload == Workload::Pipeline {
+                return pipeline_figures(pool, &sizes);
+            }
             let memory = memory_profile(workload, pool, &sizes, 8);
             let unpooled_peak = unpooled_peak(workload, &sizes);
             let allocations = allocations_per_message(workload, pool, &sizes);
@@ -175,7 +180,7 @@ pub fn analyse<W: Task1 + Task2 + Task4>(
                 },
                 ROUNDS,
             ));
-            let two_threads = threaded_ratio(workload, pool, &sizes, 2);
+            let two_threads = Some(threaded_ratio(workload, pool, &sizes, 2));
             Figures {
                 allocations,
                 one_thread,
@@ -187,4 +192,66 @@ pub fn analyse<W: Task1 + Task2 + Task4>(
     }
     crate::counting::ensure_counting()?;
     with_strategy(workshop, strategy, workload, Analysis(workload))
+}
+
+/// [`analyse`]'s figures for the pipeline, with one reader (this thread, on the first
+/// processor) and one consumer thread (on the second) kept for the whole measurement: the
+/// allocations and memory of its runs, and the ratio of both threads' CPU time per run (why:
+/// [`crate::workloads::pipeline`]).
+fn pipeline_figures<P: BufferPool>(pool: &P, sizes: &[usize]) -> Figures {
+    use crate::counting::{count_allocations, live_bytes};
+    use crate::measure::affinity::on_one_cpu;
+    use crate::measure::{ratios_of_costs, AllocationsPerMessage, MemoryProfile, Ratio, ROUNDS};
+    use crate::workloads::pipeline::Rig;
+    const PASSES: usize = 8;
+    // Its rounds spread more than one thread's (two threads, and the channel's wake-ups): three
+    // times as many keep the median within a few percent from run to run, for 0.2 s more.
+    const PIPELINE_ROUNDS: usize = 3 * ROUNDS;
+    on_one_cpu(|| {
+        std::thread::scope(|scope| {
+            let rig = Rig::start(scope);
+            // Memory first, while the pool is new (as `measure::memory_profile`).
+            let (peaks, calls) = count_allocations(|| {
+                let start = live_bytes();
+                (0..PASSES)
+                    .map(|_| {
+                        let mut peak = i64::MIN;
+                        rig.serve_pooled(pool, sizes, &mut || {
+                            peak = peak.max(live_bytes() - start);
+                        });
+                        peak
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let memory = MemoryProfile {
+                first_half_peak: peaks[..PASSES / 2].iter().copied().max().unwrap_or(0),
+                second_half_peak: peaks[PASSES / 2..].iter().copied().max().unwrap_or(0),
+                retained: calls.net_bytes(),
+            };
+            let start = live_bytes();
+            let mut unpooled_peak = 0;
+            rig.serve_unpooled(sizes, &mut || {
+                unpooled_peak = i64::max(unpooled_peak, live_bytes() - start);
+            });
+            let (_, pooled) = count_allocations(|| rig.serve_pooled(pool, sizes, &mut || {}));
+            let (_, unpooled) = count_allocations(|| rig.serve_unpooled(sizes, &mut || {}));
+            let messages = sizes.len().max(1) as f64;
+            let allocations = AllocationsPerMessage {
+                pooled: pooled.allocations as f64 / messages,
+                unpooled: unpooled.allocations as f64 / messages,
+            };
+            let one_thread = Ratio::from_rounds(ratios_of_costs(
+                &mut || rig.serve_unpooled(sizes, &mut || {}).cpu,
+                &mut || rig.serve_pooled(pool, sizes, &mut || {}).cpu,
+                PIPELINE_ROUNDS,
+            ));
+            Figures {
+                allocations,
+                one_thread,
+                two_threads: None,
+                memory,
+                unpooled_peak,
+            }
+        })
+    })
 }

@@ -13,6 +13,23 @@
 //! - [`Workload::SmallBuffers`] (shown): 1 KiB buffers, filled and summed. A modern allocator
 //!   serves these from a per-thread cache about as fast as a pool: the case where pooling does
 //!   not pay.
+//! - [`Workload::Bursts`] (shown): a request holds [`BURST`] buffers at once (a header, a body,
+//!   a reply...), each a packet of 512 B to 4 KiB (the packet server's sizes) in a buffer of its
+//!   own size, written and summed; then all of them go back. The baseline allocates each one.
+//!   The buffers are sized to their packets, not 64 KiB read buffers: zeroing 64 KiB per buffer
+//!   would hide what the pool's own path costs, which is what this row shows. A pool that keeps
+//!   one buffer per thread serves the first of the eight from its slot and the other seven from
+//!   its shared store.
+//! - [`Workload::Pipeline`] (shown): the same packets, got and filled on one thread (the reader)
+//!   and handed in batches of [`pipeline::BATCH`] through a bounded channel (at most
+//!   [`pipeline::DEPTH`] batches in it) to a second thread that sums and drops them, so that
+//!   every buffer goes back to the pool on another thread than the one that took it (a reader
+//!   handing a batch of packets to a worker). The baseline does the same with plain `Vec`s (the
+//!   allocator frees on another thread too). How a two-thread workload is timed: [`pipeline`].
+//!
+//! A message is one buffer in every workload: allocator calls per message are per buffer.
+
+pub mod pipeline;
 
 use crate::every_pool::SplitMix64;
 use crate::pool::BufferPool;
@@ -26,6 +43,10 @@ pub const READ_BUFFER: usize = 64 * 1024;
 pub const FRAMING_HINT: usize = 1024;
 /// The size of a small buffer.
 pub const SMALL_BUFFER: usize = 1024;
+/// The largest packet, and the natural buffer size of the bursts and the pipeline.
+pub const PACKET_BUFFER: usize = 4096;
+/// Buffers a request of the bursts workload holds at once.
+pub const BURST: usize = 8;
 
 /// A standard workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +57,25 @@ pub enum Workload {
     Framing,
     /// 1 KiB buffers. Shown: where pooling does not pay.
     SmallBuffers,
+    /// Requests that hold [`BURST`] packet buffers at once. Shown.
+    Bursts,
+    /// Packet buffers got on one thread and returned on another. Shown.
+    Pipeline,
 }
 
 impl Workload {
     /// Every workload, the graded one first.
-    pub const ALL: [Workload; 3] = [
+    pub const ALL: [Workload; 5] = [
+        Workload::PacketServer,
+        Workload::Framing,
+        Workload::SmallBuffers,
+        Workload::Bursts,
+        Workload::Pipeline,
+    ];
+
+    /// The workloads that hold one buffer at a time on one thread: what
+    /// [`Workload::serve_message`] serves whole, message by message.
+    pub const ONE_BUFFER: [Workload; 3] = [
         Workload::PacketServer,
         Workload::Framing,
         Workload::SmallBuffers,
@@ -52,6 +87,8 @@ impl Workload {
             Workload::PacketServer => "packet-server",
             Workload::Framing => "framing",
             Workload::SmallBuffers => "small-buffers",
+            Workload::Bursts => "bursts",
+            Workload::Pipeline => "pipeline",
         }
     }
 
@@ -69,7 +106,9 @@ impl Workload {
         let mut random = SplitMix64(seed);
         (0..count)
             .map(|_| match self {
-                Workload::PacketServer => 512 + random.below(4096 - 512 + 1),
+                Workload::PacketServer | Workload::Bursts | Workload::Pipeline => {
+                    512 + random.below(PACKET_BUFFER - 512 + 1)
+                }
                 Workload::Framing if random.below(10) == 0 => 8 * 1024 + random.below(56 * 1024),
                 Workload::Framing => 1024 + random.below(7 * 1024),
                 Workload::SmallBuffers => SMALL_BUFFER,
@@ -91,6 +130,19 @@ impl Workload {
     /// [`Workload::run_unpooled`], calling `probe` while each message's buffer is held (to
     /// sample live memory at its peak).
     pub fn serve_unpooled(self, sizes: &[usize], probe: &mut impl FnMut()) -> u64 {
+        match self {
+            Workload::Bursts => return black_box(bursts_unpooled(sizes, probe)),
+            Workload::Pipeline => {
+                return std::thread::scope(|scope| {
+                    black_box(
+                        pipeline::Rig::<pipeline::NoPool>::start(scope)
+                            .serve_unpooled(sizes, probe)
+                            .sum,
+                    )
+                })
+            }
+            _ => {}
+        }
         let mut sum = 0u64;
         for &size in sizes {
             sum = sum.wrapping_add(match self {
@@ -110,6 +162,7 @@ impl Workload {
                     probe();
                     fill(&mut buffer, size)
                 }
+                Workload::Bursts | Workload::Pipeline => unreachable!("served above"),
             });
         }
         black_box(sum)
@@ -122,6 +175,19 @@ impl Workload {
         sizes: &[usize],
         probe: &mut impl FnMut(),
     ) -> u64 {
+        match self {
+            Workload::Bursts => return black_box(bursts_pooled(pool, sizes, probe)),
+            Workload::Pipeline => {
+                return std::thread::scope(|scope| {
+                    black_box(
+                        pipeline::Rig::start(scope)
+                            .serve_pooled(pool, sizes, probe)
+                            .sum,
+                    )
+                })
+            }
+            _ => {}
+        }
         let mut sum = 0u64;
         for &size in sizes {
             sum = sum.wrapping_add(match self {
@@ -141,6 +207,7 @@ impl Workload {
                     probe();
                     fill(&mut buffer, size)
                 }
+                Workload::Bursts | Workload::Pipeline => unreachable!("served above"),
             });
         }
         black_box(sum)
@@ -150,12 +217,14 @@ impl Workload {
 impl Workload {
     /// Serves one message of `size` bytes in `buffer`, a buffer obtained elsewhere (from another
     /// pool crate, in the reference's benchmarks): for the packet server it must hold
-    /// [`READ_BUFFER`] initialised bytes, for the others it must be empty.
+    /// [`READ_BUFFER`] initialised bytes, for the others it must be empty. For the bursts and
+    /// the pipeline it is one buffer's share of the work (fill and sum): how buffers are held
+    /// together or handed between threads is theirs, not a message's.
     pub fn serve_message(self, buffer: &mut Vec<u8>, size: usize) -> u64 {
         match self {
             Workload::PacketServer => read_packet(buffer, size),
             Workload::Framing => build_frame(buffer, size),
-            Workload::SmallBuffers => fill(buffer, size),
+            Workload::SmallBuffers | Workload::Bursts | Workload::Pipeline => fill(buffer, size),
         }
     }
 
@@ -164,9 +233,54 @@ impl Workload {
     pub fn prepare(self, buffer: &mut Vec<u8>) {
         match self {
             Workload::PacketServer => buffer.resize(READ_BUFFER, 0),
-            Workload::Framing | Workload::SmallBuffers => buffer.clear(),
+            Workload::Framing | Workload::SmallBuffers | Workload::Bursts | Workload::Pipeline => {
+                buffer.clear()
+            }
         }
     }
+}
+
+/// The bursts without a pool: each request's buffers allocated, all held, then all freed.
+fn bursts_unpooled(sizes: &[usize], probe: &mut impl FnMut()) -> u64 {
+    let mut sum = 0u64;
+    for request in sizes.chunks(BURST) {
+        let mut held: [Option<Vec<u8>>; BURST] = Default::default();
+        for (slot, &size) in held.iter_mut().zip(request) {
+            let mut buffer = Vec::with_capacity(size);
+            append(&mut buffer, size);
+            *slot = Some(buffer);
+        }
+        probe();
+        for buffer in held.iter().flatten() {
+            sum = sum.wrapping_add(checksum(buffer));
+        }
+        // All of the request's buffers are freed here, together.
+    }
+    sum
+}
+
+/// The bursts with buffers from `pool`: each request's buffers taken, all held, then all
+/// returned.
+fn bursts_pooled<P: BufferPool + ?Sized>(
+    pool: &P,
+    sizes: &[usize],
+    probe: &mut impl FnMut(),
+) -> u64 {
+    let mut sum = 0u64;
+    for request in sizes.chunks(BURST) {
+        let mut held: [Option<crate::pool::Pooled<'_, P>>; BURST] = Default::default();
+        for (slot, &size) in held.iter_mut().zip(request) {
+            let mut buffer = pool.get(size);
+            append(&mut buffer, size);
+            *slot = Some(buffer);
+        }
+        probe();
+        for buffer in held.iter().flatten() {
+            sum = sum.wrapping_add(checksum(buffer));
+        }
+        // All of the request's buffers go back here, together.
+    }
+    sum
 }
 
 /// The bytes packets and frames are copied from ([`source_for`]): a fixed pattern that repeats
@@ -293,6 +407,28 @@ mod tests {
         assert!(
             (50..150).contains(&tail),
             "about one in ten frames is large: {tail}"
+        );
+    }
+
+    #[test]
+    fn a_burst_holds_its_buffers_at_once() {
+        let pool = OneBuffer::default();
+        let sizes = Workload::Bursts.message_sizes(3 * BURST, 5);
+        let (mut probes, mut peak) = (0, 0);
+        let start = crate::counting::live_bytes();
+        Workload::Bursts.serve_unpooled(&sizes, &mut || {
+            probes += 1;
+            peak = peak.max(crate::counting::live_bytes() - start);
+        });
+        assert_eq!(probes, 3, "one probe per request");
+        // The test binary may not count (no counting allocator): then live bytes stay 0.
+        if crate::counting::ensure_counting().is_ok() {
+            let smallest: usize = sizes[..BURST].iter().sum();
+            assert!(peak >= smallest as i64, "{peak} live bytes at the peak");
+        }
+        assert_eq!(
+            Workload::Bursts.run_pooled(&pool, &sizes),
+            Workload::Bursts.run_unpooled(&sizes)
         );
     }
 

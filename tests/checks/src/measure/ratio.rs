@@ -26,7 +26,10 @@
 //!
 //! Work spread over several threads ([`threaded_ratio`]) is timed by the wall clock instead:
 //! a thread that waits for a lock uses no CPU time, so CPU time would flatter a pool that makes
-//! its threads wait. Those figures are shown, never graded.
+//! its threads wait. Those figures are shown, never graded. The pipeline workload, whose two
+//! threads hand buffers to each other, reports each run's cost itself (both threads' CPU time,
+//! summed, for the reasons in `workloads::pipeline`): [`ratios_of_costs`] applies the same
+//! slices, minima and median to it.
 
 use crate::counting::without_counting;
 use crate::pool::BufferPool;
@@ -131,14 +134,42 @@ pub fn ratios_by(
                 baseline();
                 candidate();
             }
-            let base_repeats = repeats_for(clock, baseline);
-            let cand_repeats = repeats_for(clock, candidate);
+            let base_repeats = repeats_for(&mut |repeats| time(clock, baseline, repeats));
+            let cand_repeats = repeats_for(&mut |repeats| time(clock, candidate, repeats));
             rounds_of_fastest_slices(
                 rounds,
                 &mut || per_run(time(clock, baseline, base_repeats), base_repeats),
                 &mut || per_run(time(clock, candidate, cand_repeats), cand_repeats),
             )
         })
+    })
+}
+
+/// [`ratios_by`] for work that measures itself: each call of `baseline` and `candidate` does
+/// one run and returns what it cost (work spread over threads that each read their own CPU
+/// time, as the pipeline's). Each side's slices add up runs until they cost about
+/// [`SLICE_TARGET`]; the rounds, minima and median are those of [`ratios_by`]. Where the work
+/// runs is the caller's choice.
+pub fn ratios_of_costs(
+    baseline: &mut dyn FnMut() -> Duration,
+    candidate: &mut dyn FnMut() -> Duration,
+    rounds: usize,
+) -> Vec<f64> {
+    let total = |side: &mut dyn FnMut() -> Duration, repeats: u32| -> Duration {
+        (0..repeats).map(|_| side()).sum()
+    };
+    without_counting(|| {
+        for _ in 0..2 {
+            baseline();
+            candidate();
+        }
+        let base_repeats = repeats_for(&mut |repeats| total(baseline, repeats));
+        let cand_repeats = repeats_for(&mut |repeats| total(candidate, repeats));
+        rounds_of_fastest_slices(
+            rounds,
+            &mut || per_run(total(baseline, base_repeats), base_repeats),
+            &mut || per_run(total(candidate, cand_repeats), cand_repeats),
+        )
     })
 }
 
@@ -194,11 +225,12 @@ fn per_run(took: Duration, repeats: u32) -> f64 {
     took.as_secs_f64().max(1e-9) / f64::from(repeats)
 }
 
-/// How many runs of `work` make a slice of at least [`SLICE_TARGET`] on `clock`.
-fn repeats_for(clock: Clock, work: &mut dyn FnMut()) -> u32 {
+/// How many runs make a slice of at least [`SLICE_TARGET`], where `time_runs(n)` times `n`
+/// runs.
+fn repeats_for(time_runs: &mut dyn FnMut(u32) -> Duration) -> u32 {
     let mut repeats = 1u32;
     loop {
-        let took = time(clock, work, repeats);
+        let took = time_runs(repeats);
         if took >= SLICE_TARGET || repeats >= 1 << 20 {
             return repeats;
         }
@@ -433,7 +465,7 @@ mod tests {
         // later slices are judged loosely (the longest of five, against a quarter of the target):
         // what this guards is a calibration that stops at a slice far too short to time.
         let mut work = || spin(100);
-        let repeats = repeats_for(Clock::ThreadCpu, &mut work);
+        let repeats = repeats_for(&mut |repeats| time(Clock::ThreadCpu, &mut work, repeats));
         let longest = (0..5)
             .map(|_| time(Clock::ThreadCpu, &mut work, repeats))
             .max()
