@@ -356,22 +356,41 @@ impl AdaptivePool {
         let credit = local.get(CREDIT);
         let max_retained = self.max_retained();
         let same_run = size_class(size) as u64 == local.get(RUN_CLASS);
-        let usable = credit > 0 && same_run;
-        let waiting = match local.take_parked(SLOT) {
-            // The rest of the magazine: returns that came back while the slot was taken.
-            None if usable => local.take_stacked(SLOT),
-            waiting => waiting,
-        };
-        match waiting {
+        match local.take_parked(SLOT) {
             // A get of another class than the run's takes the lock, which counts the run.
             Some(buffer)
-                if usable && buffer.capacity() >= size && buffer.capacity() <= max_retained =>
+                if credit > 0
+                    && same_run
+                    && buffer.capacity() >= size
+                    && buffer.capacity() <= max_retained =>
             {
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
             }
             waiting => Err(waiting),
         }
+    }
+
+    /// The rest of this thread's magazine, when its slot was empty: a return that came back
+    /// while the slot was taken, on the same terms as the fast path's (credit left, the run's
+    /// class, it fits and is worth keeping). One that is not is handed on, as the slot's is.
+    #[cold]
+    fn take_stacked(&self, size: usize) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
+        self.local.local(|local| {
+            let credit = local.get(CREDIT);
+            if credit == 0 || size_class(size) as u64 != local.get(RUN_CLASS) {
+                return Err(None);
+            }
+            match local.take_stacked(SLOT) {
+                Some(buffer)
+                    if buffer.capacity() >= size && buffer.capacity() <= self.max_retained() =>
+                {
+                    local.set(CREDIT, credit - 1);
+                    Ok(buffer)
+                }
+                waiting => Err(waiting),
+            }
+        })
     }
 
     /// A get on a thread whose last used store is another one (or that has not used this pool
@@ -384,12 +403,20 @@ impl AdaptivePool {
         }
     }
 
-    /// The simple version, under the lock: accounts for this thread's uncounted figures and its
+    /// A get the slot did not serve: the rest of this thread's magazine (`take_stacked`), then the
+    /// simple version, under the lock: accounts for this thread's uncounted figures and its
     /// waiting return, records the request, hands out the smallest idle buffer that fits or a
     /// new one, recalibrates at the end of a window, and grants the thread new credit. Buffers
     /// to free are freed after the lock is released.
     #[cold]
     fn take_slow(&self, size: usize, waiting: Option<Box<Vec<u8>>>) -> Box<Vec<u8>> {
+        let waiting = match waiting {
+            Some(waiting) => Some(waiting),
+            None => match self.take_stacked(size) {
+                Ok(buffer) => return buffer,
+                Err(waiting) => waiting,
+            },
+        };
         let (served, freed) = {
             let mut state = self.lock();
             let mut freed = Vec::new();

@@ -77,23 +77,23 @@ impl FixedPool {
             // Too large for this pool: a plain allocation, which `put` will not keep.
             return self.create(size);
         }
-        // This thread's magazine: its slot, then the stack behind it (a call, out of line).
-        let magazine = self.idle.local(|local| {
-            local
-                .take_parked(CLASS)
-                .or_else(|| local.take_stacked(CLASS))
-        });
-        match magazine {
+        match self.idle.local(|local| local.take_parked(CLASS)) {
             Some(buffer) => buffer,
             None => self.take_slow(),
         }
     }
 
-    /// A get the magazine did not serve: a batch from the shared store, or a new buffer.
+    /// A get the slot did not serve: the rest of this thread's magazine, then a batch from the
+    /// shared store, then a new buffer. (Out of line, so that a get and the guard's drop stay
+    /// small enough to be inlined where they are used.)
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| local.take_shared_batch(CLASS, NO_TAG, |_| true))
+            .local(|local| {
+                local
+                    .take_stacked(CLASS)
+                    .or_else(|| local.take_shared_batch(CLASS, NO_TAG, |_| true))
+            })
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 

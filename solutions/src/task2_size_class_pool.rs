@@ -132,10 +132,8 @@ impl SizeClassPool {
         let buffer = match class_of_request(size, min_size, max_size) {
             Some(index) => {
                 local.set(LAST_CLASS, index as u64);
-                // This thread's magazine for the class: its slot, then the stack behind it.
                 local
                     .take_parked(index)
-                    .or_else(|| local.take_stacked(index))
                     .unwrap_or_else(|| self.take_slow(index))
             }
             None => self.create(size),
@@ -144,12 +142,16 @@ impl SizeClassPool {
         buffer
     }
 
-    /// A get its class's magazine did not serve: a batch from the shared store, or a new
-    /// buffer.
+    /// A get its class's slot did not serve: the rest of this thread's magazine for the class,
+    /// then a batch from the shared store, then a new buffer.
     #[cold]
     fn take_slow(&self, index: usize) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| local.take_shared_batch(index, NO_TAG, |_| true))
+            .local(|local| {
+                local
+                    .take_stacked(index)
+                    .or_else(|| local.take_shared_batch(index, NO_TAG, |_| true))
+            })
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 

@@ -123,23 +123,38 @@ impl ProductionPool {
             return None;
         }
         self.idle.local(|local| {
-            let buffer = local
-                .take_parked(CLASS)
-                .or_else(|| local.take_stacked(CLASS))?;
+            let buffer = local.take_parked(CLASS)?;
             Counter::Hits.add(local, 1);
             Some(buffer)
         })
     }
 
-    /// The slow path of a get that must not fail (`BufferPool::get`): at a limit, whatever the
-    /// policy, it is served outside the limits and counted as degraded (never as rejected:
-    /// nothing was refused).
+    /// The rest of this thread's magazine, off the fast path: a buffer from its stack, with its
+    /// lease, if it serves `capacity`.
+    #[cold]
+    fn take_stacked(&self, capacity: usize) -> Option<Box<Vec<u8>>> {
+        if capacity > self.config.buffer_size || self.config.track_leaks {
+            return None;
+        }
+        self.idle.local(|local| {
+            let buffer = local.take_stacked(CLASS)?;
+            Counter::Hits.add(local, 1);
+            Some(buffer)
+        })
+    }
+
+    /// The slow path of a get that must not fail (`BufferPool::get`): the rest of this thread's
+    /// magazine, then the limits; at a limit, whatever the policy, it is served outside them and
+    /// counted as degraded (never as rejected: nothing was refused).
     #[cold]
     fn get_slow<'a>(
         &'a self,
         capacity: usize,
         shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
     ) -> Pooled<'a, Self> {
+        if let Some(buffer) = self.take_stacked(capacity) {
+            return shape(buffer);
+        }
         let reserved = self.reserved_for(capacity);
         let admission = self.admit(reserved).unwrap_or_else(|_| {
             self.limits().reserve_anyway(reserved);
@@ -420,7 +435,10 @@ impl ProductionPoolApi for ProductionPool {
     /// serves outside the limits (`allocate`) as degraded.
     fn try_get(&self, capacity: usize) -> Result<Pooled<'_, Self>, PoolError> {
         let shape = |buffer| Pooled::growable(self, buffer, capacity);
-        if let Some(buffer) = self.take_parked(capacity) {
+        if let Some(buffer) = self
+            .take_parked(capacity)
+            .or_else(|| self.take_stacked(capacity))
+        {
             return Ok(shape(buffer));
         }
         let reserved = self.reserved_for(capacity);

@@ -1023,7 +1023,8 @@ impl<P: Parking> Local<'_, P> {
     /// [`Local::take_parked`]'s).
     #[inline(never)]
     pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
-        self.take_stacked_tagged(class).map(|(buffer, _)| buffer)
+        let (buffer, _) = self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)?;
+        Some(buffer)
     }
 
     /// [`Local::take_stacked`], with the buffer's tag.
