@@ -815,9 +815,10 @@ impl<P: Parking> TieredStore<P> {
 /// returned to the shared store) may share its header's line with a header a second thread
 /// writes on every get (`clear` and `resize` write the length): the two threads then steal the
 /// line from each other on every operation. Measured on a fixed pool that preallocated 4 buffers:
-/// 9.7-11.8 ns per get+return on two threads, 5.5-6.2 ns without. A buffer on its way from the
-/// shared store into a thread's use is re-boxed once (a small allocation, on the slow path), so
-/// the headers a thread keeps writing are its own.
+/// 9.7-11.8 ns per get+return on two threads, 5.5-6.2 ns without, when each get took one buffer
+/// from the store. A single buffer on its way from a shared list into a thread's use is
+/// re-boxed (a small allocation, on the slow path), so the headers a thread keeps writing are its
+/// own; batches are not (see [`Local::take_shared_batch`]).
 #[inline]
 #[allow(clippy::boxed_local)] // The old box is the point: it is replaced by one of this thread's.
 pub fn rebox(buffer: Box<Vec<u8>>) -> Box<Vec<u8>> {
@@ -1064,11 +1065,18 @@ impl<P: Parking> Local<'_, P> {
 
     /// An idle buffer of `class` from the shared store for this get, and up to [`BATCH`]` - 1`
     /// more onto this thread's stack for the next ones, under one lock: a thread that gets
-    /// what others return touches the store once per [`BATCH`] buffers. Each is moved to this
-    /// thread (see [`rebox`]) and stacked with `tag`. `lease(capacity)` says whether a buffer
+    /// what others return touches the store once per [`BATCH`] buffers. The rest are stacked
+    /// with `tag`. `lease(capacity)` says whether a buffer
     /// may be parked (a pool that reserves something for each parked buffer reserves it there);
     /// one it refuses goes back to the shared store. An empty store first takes back what
     /// threads that ended left in their magazines.
+    ///
+    /// Not re-boxed (see [`rebox`]): a batch is a run of neighbouring buffers of the store, so
+    /// two threads' batches share at most the cache line at their boundary, and a re-box per
+    /// buffer costs an allocation per buffer wherever buffers cross threads (Task 3's pipeline
+    /// row read 1.000 allocator calls per buffer with it, 0 without). Measured on the fixed pool
+    /// that preallocates 4 (`cargo bench -p solutions --bench get_return`, two threads, three
+    /// interleaved runs each): 5.6-6.0 ns per get+return with the re-box, 5.3-5.7 without.
     pub fn take_shared_batch(
         &self,
         class: usize,
@@ -1110,7 +1118,7 @@ impl<P: Parking> Local<'_, P> {
         };
         for buffer in more.into_iter().flatten() {
             if lease(buffer.capacity()) {
-                stack.put(rebox(buffer), tag);
+                stack.put(buffer, tag);
             } else {
                 // Back where it was, with the place it had taken.
                 let mut state = shared.lock();
@@ -1119,7 +1127,7 @@ impl<P: Parking> Local<'_, P> {
                 stack.places.fetch_sub(1, Ordering::Relaxed);
             }
         }
-        Some(rebox(first))
+        Some(first)
     }
 
     /// Like [`Local::park`], but only into a slot that holds its place already (as it does from
