@@ -209,7 +209,7 @@ impl BufferPool for SyncPool {
             let cycle = self.cycle.load(Ordering::Relaxed);
             self.store
                 .try_local(buffer, |local, buffer| {
-                    local.park_in_place(CLASS, buffer, cycle)
+                    local.park_in_place(CLASS, buffer, Some(cycle))
                 })
                 .and_then(|parked| parked)
         } else {

@@ -408,7 +408,7 @@ impl BufferPool for ProductionPool {
             self.idle
                 .try_local(buffer, |local, buffer| {
                     local
-                        .park_in_place(CLASS, buffer, NO_TAG)
+                        .park_in_place(CLASS, buffer, None)
                         .map(|()| Counter::Returns.add(local, 1))
                 })
                 .and_then(|parked| parked)

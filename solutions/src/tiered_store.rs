@@ -845,11 +845,13 @@ impl SharedClass {
     }
 }
 
-/// Puts `buffer` in `slot` with `tag`; the slot is empty and holds a place: only its owner
-/// stores into it.
+/// Puts `buffer` in `slot`, with `tag` if given (pools that note nothing skip the store); the
+/// slot is empty and holds a place: only its owner stores into it.
 #[inline]
-fn fill(slot: &Slot, buffer: Box<Vec<u8>>, tag: u64) {
-    slot.tag.store(tag, Ordering::Relaxed);
+fn fill(slot: &Slot, buffer: Box<Vec<u8>>, tag: Option<u64>) {
+    if let Some(tag) = tag {
+        slot.tag.store(tag, Ordering::Relaxed);
+    }
     fill_place(&slot.parked, &slot.capacity, buffer);
 }
 
@@ -934,7 +936,7 @@ impl<P: Parking> Local<'_, P> {
     /// back when no place in the bound is free for it.
     #[inline]
     pub fn park(&self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
-        self.park_tagged(class, buffer, 0)
+        self.park_with(class, buffer, None)
     }
 
     /// [`Local::park`], noting `tag` with the buffer: what [`Local::take_parked_if`],
@@ -946,6 +948,17 @@ impl<P: Parking> Local<'_, P> {
         buffer: Box<Vec<u8>>,
         tag: u64,
     ) -> Result<(), Box<Vec<u8>>> {
+        self.park_with(class, buffer, Some(tag))
+    }
+
+    /// [`Local::park`], with a tag or none.
+    #[inline]
+    fn park_with(
+        &self,
+        class: usize,
+        buffer: Box<Vec<u8>>,
+        tag: Option<u64>,
+    ) -> Result<(), Box<Vec<u8>>> {
         let slot = &self.entry.slot_of(class);
         if slot.parked.load(Ordering::Relaxed).is_null()
             && (slot.has_place.load(Ordering::Relaxed) || (*self).take_place(class))
@@ -953,7 +966,7 @@ impl<P: Parking> Local<'_, P> {
             fill(slot, buffer, tag);
             return Ok(());
         }
-        (*self).park_stacked(class, buffer, tag)
+        (*self).park_stacked(class, buffer, tag.unwrap_or(NO_TAG))
     }
 
     /// [`Local::park`] when the slot is taken: onto the stack, if it has room and a place for
@@ -1130,14 +1143,15 @@ impl<P: Parking> Local<'_, P> {
         Some(first)
     }
 
-    /// Like [`Local::park`], but only into a slot that holds its place already (as it does from
-    /// the thread's first park on): never a lock, and no cold call to prepare for.
+    /// Like [`Local::park`] (with `tag` if given, as [`Local::park_tagged`]), but only into a
+    /// slot that holds its place already (as it does from the thread's first park on): never a
+    /// lock, and no cold call to prepare for.
     #[inline]
     pub fn park_in_place(
         &self,
         class: usize,
         buffer: Box<Vec<u8>>,
-        tag: u64,
+        tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
         // Class 0, as in every pool that calls this, is the entry's own slot: no bounds check,
         // and no panic and its unwinding in every inlined copy.
