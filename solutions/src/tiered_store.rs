@@ -638,7 +638,8 @@ impl<P: Parking> TieredStore<P> {
     /// buffers go to the shared stores. Whether any thread had ended (one atomic load when
     /// none did).
     pub fn reclaim_ended(&self) -> bool {
-        if self.ended.swap(0, Ordering::Acquire) == 0 {
+        // A load first: the count's line stays shared in every cache until a thread ends.
+        if self.ended.load(Ordering::Relaxed) == 0 || self.ended.swap(0, Ordering::Acquire) == 0 {
             return false;
         }
         self.retire_and_register(None);
