@@ -35,7 +35,8 @@
 //! get and return (read `take_slow` and `put_slow`: that is the whole pool). For speed, a thread
 //! that takes a buffer and gives it back, request after request, skips the lock:
 //!
-//! - A buffer it returns **waits in its slot** ([`TieredStore`]) and still counts as held; its
+//! - A buffer it returns **waits in its magazine** ([`TieredStore`]: a slot, then a stack of 7,
+//!   so a request holding several buffers returns them all there) and still counts as held; its
 //!   next get takes it back, without the lock, if it fits and is still worth keeping. The pair
 //!   leaves the held count as it was, so the peak is not missed. A get that takes the lock first
 //!   accounts for the waiting buffer as the return it was, and so do `trim` and `stats`, for

@@ -13,14 +13,17 @@
 //!
 //! # Where a buffer lives
 //!
-//! In two tiers ([`TieredStore`]): the calling thread's slot, one buffer per thread reached with
-//! no lock and no shared write, then a shared store behind a mutex. The simple, correct version
-//! of this pool is the shared store alone (a `Mutex<Vec<_>>` bounded at `max_pooled`); the slot
-//! in front is for speed: a thread that takes a buffer and gives it back, request after request,
-//! never touches memory another thread writes, so two threads cost what one does.
+//! In two tiers ([`TieredStore`]): the calling thread's magazine (a slot reached with no lock and
+//! no shared write, then a stack of 7 behind it), then a shared store behind a mutex. The simple,
+//! correct version of this pool is the shared store alone (a `Mutex<Vec<_>>` bounded at
+//! `max_pooled`); the magazine in front is for speed: a thread that takes a buffer and gives it
+//! back, request after request, never touches memory another thread writes, so two threads cost
+//! what one does; a request that holds several buffers keeps them on its thread; and a thread
+//! that frees what another took trades 4 buffers with the store at a time.
 //!
-//! The bound stays exact: a slot holds a place in `max_pooled` (at most half of them go to
-//! slots), so idle buffers in slots and in the store never exceed it.
+//! The bound stays exact: a magazine holds a place in `max_pooled` for each buffer it may keep
+//! (at most half of them go to magazines), so idle buffers in magazines and in the store never
+//! exceed it.
 
 use crate::tiered_store::{TieredStore, NO_TAG};
 use pool_contract::task2::{FixedPoolApi, FixedPoolConfig, Rejected};

@@ -17,9 +17,10 @@
 
 //!
 //! Each class's idle buffers live in two tiers ([`TieredStore`]), as in `FixedPool`: the calling
-//! thread's slot for that class, then a shared store behind a mutex, bounded at `max_per_class`
-//! together. The simple version is the shared stores alone; the slots are for speed (see
-//! `FixedPool`). The waste figures are counted beside the slots, per thread.
+//! thread's magazine for that class (a slot, then a stack of 7), then a shared store behind a
+//! mutex, bounded at `max_per_class` together. The simple version is the shared stores alone;
+//! the magazines are for speed (see `FixedPool`). The waste figures are counted beside them, per
+//! thread.
 
 use crate::tiered_store::{Local, TieredStore, NO_TAG};
 use pool_contract::task2::{SizeClassConfig, SizeClassPoolApi, Waste};

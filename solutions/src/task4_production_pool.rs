@@ -23,9 +23,11 @@
 //!
 //! The simple version costs five shared atomic read-modify-writes per get and return, and two
 //! threads fight over their cache lines (30 ns on one thread, 270 ns on two). So each thread
-//! has a slot in front of the store ([`TieredStore`]), and a standard buffer (`buffer_size`)
-//! returned on a thread is **parked there with its reservation** (its lease): the next get on
-//! that thread takes it back without touching the gauges or the store. Limits stay exact (a
+//! has a magazine in front of the store ([`TieredStore`]: a slot, then a stack of 7), and a
+//! standard buffer (`buffer_size`) returned on a thread is **parked there with its
+//! reservation** (its lease): the next get on that thread takes it back without touching the
+//! gauges or the store. A get that finds the magazine empty takes up to 4 from the store at
+//! once, reserving a lease for each one it stacks. Limits stay exact (a
 //! parked lease is still counted), and three rules keep parked leases from standing in anyone's
 //! way:
 //!
@@ -36,7 +38,7 @@
 //!
 //! What it costs: the gauges overstate what is held by the parked leases, so the high-water mark
 //! is exact on one thread and an upper bound on several (never above the limit); and a thread
-//! keeps one buffer of `max_pooled` in its slot while it lives. `track_leaks` turns the fast
+//! keeps up to 8 buffers of `max_pooled` in its magazine while it lives. `track_leaks` turns the fast
 //! path off (each buffer out needs its backtrace recorded).
 //!
 //! Bytes in use are counted by the capacity handed out and the capacity returned; a holder that
