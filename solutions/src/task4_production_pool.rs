@@ -49,7 +49,7 @@ mod counters;
 mod export;
 
 use crate::task4_config::validate;
-use crate::tiered_store::{TieredStore, NO_TAG};
+use crate::tiered_store::{Local, TieredStore, NO_TAG};
 use admission::Limits;
 use counters::Counter;
 use pool_contract::task4::{
@@ -117,29 +117,34 @@ impl ProductionPool {
         capacity.max(self.config.buffer_size)
     }
 
-    /// The fast path: the buffer this thread parked, with its lease, if it serves `capacity`.
+    /// The fast path: the buffer this thread parked in its slot, with its lease, if it serves
+    /// `capacity`.
     #[inline]
     fn take_parked(&self, capacity: usize) -> Option<Box<Vec<u8>>> {
-        // Parked buffers are standard ones; with leak tracking every get takes the slow path.
-        if capacity > self.config.buffer_size || self.config.track_leaks {
-            return None;
-        }
-        self.idle.local(|local| {
-            let buffer = local.take_parked(CLASS)?;
-            Counter::Hits.add(local, 1);
-            Some(buffer)
-        })
+        self.take_own(capacity, |local| local.take_parked(CLASS))
     }
 
     /// The rest of this thread's magazine, off the fast path: a buffer from its stack, with its
     /// lease, if it serves `capacity`.
     #[cold]
     fn take_stacked(&self, capacity: usize) -> Option<Box<Vec<u8>>> {
+        self.take_own(capacity, |local| local.take_stacked(CLASS))
+    }
+
+    /// A buffer this thread parked, taken by `take` and counted as a hit, if it serves
+    /// `capacity`.
+    #[inline]
+    fn take_own(
+        &self,
+        capacity: usize,
+        take: impl FnOnce(&Local<'_, Limits>) -> Option<Box<Vec<u8>>>,
+    ) -> Option<Box<Vec<u8>>> {
+        // Parked buffers are standard ones; with leak tracking every get takes the slow path.
         if capacity > self.config.buffer_size || self.config.track_leaks {
             return None;
         }
         self.idle.local(|local| {
-            let buffer = local.take_stacked(CLASS)?;
+            let buffer = take(local)?;
             Counter::Hits.add(local, 1);
             Some(buffer)
         })

@@ -705,12 +705,6 @@ impl<P: Parking> TieredStore<P> {
         }
     }
 
-    /// An idle buffer of `class` from the shared store, for this thread to use: its header moved
-    /// to this thread (see [`rebox`]).
-    pub fn take_shared(&self, class: usize) -> Option<Box<Vec<u8>>> {
-        self.remove_shared(class).map(rebox)
-    }
-
     /// Every idle buffer of `class` in the shared store, as they are.
     pub fn drain_shared(&self, class: usize) -> Vec<Box<Vec<u8>>> {
         std::mem::take(&mut self.classes[class].lock().idle)
@@ -1070,13 +1064,6 @@ impl<P: Parking> Local<'_, P> {
         freed + slot.stack.free_where(P::OTHERS_MAY_TAKE, &expired)
     }
 
-    /// How many buffers this thread's magazine for `class` holds.
-    pub fn holds(&self, class: usize) -> usize {
-        self.entry
-            .slot(class)
-            .map_or(0, |slot| slot.parked_capacities().count())
-    }
-
     /// An idle buffer of `class` from the shared store for this get, and up to [`BATCH`]` - 1`
     /// more onto this thread's stack for the next ones, under one lock: a thread that gets
     /// what others return touches the store once per [`BATCH`] buffers. The rest are stacked
@@ -1286,7 +1273,10 @@ mod tests {
         std::thread::scope(|scope| {
             scope.spawn(|| store.local(|local| local.add(0, 1)));
         });
-        assert!(store.take_shared(0).is_some(), "moved to the shared store");
+        assert!(
+            store.remove_shared(0).is_some(),
+            "moved to the shared store"
+        );
         assert_eq!(store.sum(0), 6, "its counts kept");
         // Its place was freed: two buffers fit the shared store again.
         store.put_shared(0, buffer(8)).unwrap();
