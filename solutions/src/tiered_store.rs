@@ -320,6 +320,7 @@ fn fill_place(place: &AtomicPtr<Vec<u8>>, capacity: &AtomicUsize, buffer: Box<Ve
 
 impl Slot {
     /// Empties the slot: the buffer parked there, if any. Any thread may call it (the owner too).
+    #[inline]
     fn take(&self) -> Option<Box<Vec<u8>>> {
         take_from(&self.parked, true)
     }
