@@ -1,91 +1,27 @@
-//! Your pools. Each task has its own module, `task1_…` to `task4_…`: open the one the grader
-//! points at, read its top comment, and replace the `todo!()`s.
+//! Your pools, all four tasks together. Each task is a crate of its own under `exercises/`:
+//! `task1/` to `task4/`. Open the file the grader points at, read its top comment, and replace
+//! the `todo!()`s.
 //!
 //! Grade your work with `cargo run -p grader` (all tasks) or `cargo run -p grader -- --task 1`.
-//! The grader runs each check in a process of its own, so a panic or a deadlock in your code
-//! fails one check and the others still run.
+//! The grader builds each task on its own and runs each check in a process of its own, so a
+//! compile error stops its task only, and a panic or a deadlock in your code fails one check
+//! while the others still run.
 //!
-//! You edit the task modules only. The `Workshop` type below tells the grader which of your
-//! types implements each task; it is already wired up.
+//! This crate joins the four for Task 3's benchmark (`benches/pools.rs`, which compares every
+//! pool), and holds your answers to Task 3's questions (`TRADEOFFS.md`). Nothing to edit here.
 
-pub mod task1_sync_pool;
-pub mod task2_adaptive_pool;
-pub mod task2_fixed_pool;
-pub mod task2_size_class_pool;
-pub mod task3_measure;
-pub mod task4_config;
-pub mod task4_production_pool;
+pub use exercises_task1::{task1_sync_pool, SyncPool};
+pub use exercises_task2::{
+    task2_adaptive_pool, task2_fixed_pool, task2_size_class_pool, AdaptivePool, FixedPool,
+    SizeClassPool,
+};
+pub use exercises_task3::task3_measure;
+pub use exercises_task4::{task4_config, task4_production_pool, ProductionPool};
 
-pub use task1_sync_pool::SyncPool;
-pub use task2_adaptive_pool::AdaptivePool;
-pub use task2_fixed_pool::FixedPool;
-pub use task2_size_class_pool::SizeClassPool;
-pub use task4_production_pool::ProductionPool;
-
-use pool_contract::task1::{SyncPoolConfig, Task1};
-use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig, Task2};
-use pool_contract::task3::{AllocationCount, Task3};
-use pool_contract::task4::{PoolConfig, Task4};
-use pool_contract::ConfigError;
-
-/// This crate's implementation of the workshop, as the grader sees it. Already done: you need not
-/// change it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Workshop;
-
-impl Task1 for Workshop {
-    type SyncPool = SyncPool;
-
-    fn sync_pool(&self, config: SyncPoolConfig) -> SyncPool {
-        SyncPool::new(config)
-    }
-}
-
-impl Task2 for Workshop {
-    type FixedPool = FixedPool;
-    type SizeClassPool = SizeClassPool;
-    type AdaptivePool = AdaptivePool;
-
-    fn fixed_pool(&self, config: FixedPoolConfig) -> Result<FixedPool, ConfigError> {
-        FixedPool::new(config)
-    }
-
-    fn size_class_pool(&self, config: SizeClassConfig) -> Result<SizeClassPool, ConfigError> {
-        SizeClassPool::new(config)
-    }
-
-    fn adaptive_pool(&self, config: AdaptiveConfig) -> Result<AdaptivePool, ConfigError> {
-        AdaptivePool::new(config)
-    }
-}
-
-impl Task3 for Workshop {
-    fn count_allocations(&self, work: &mut dyn FnMut()) -> AllocationCount {
-        task3_measure::count_allocations(work)
-    }
-
-    fn throughput_ratio(
-        &self,
-        baseline: &mut dyn FnMut(),
-        candidate: &mut dyn FnMut(),
-        rounds: usize,
-    ) -> f64 {
-        task3_measure::throughput_ratio(baseline, candidate, rounds)
-    }
-}
-
-impl Task4 for Workshop {
-    type ProductionPool = ProductionPool;
-
-    fn production_pool(&self, config: PoolConfig) -> Result<ProductionPool, ConfigError> {
-        ProductionPool::new(config)
-    }
-
-    fn config_from_toml(&self, text: &str) -> Result<PoolConfig, ConfigError> {
-        task4_config::from_toml(text)
-    }
-
-    fn config_from_env(&self, vars: &[(String, String)]) -> Result<PoolConfig, ConfigError> {
-        task4_config::from_env(vars)
-    }
-}
+/// Every task's types, as the grader sees them: `Workshop::default()` is a whole workshop.
+pub type Workshop = pool_contract::Assembled<
+    exercises_task1::Workshop,
+    exercises_task2::Workshop,
+    exercises_task3::Workshop,
+    exercises_task4::Workshop,
+>;

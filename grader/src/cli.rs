@@ -1,6 +1,5 @@
 //! The command line: what the grader was asked to do.
 
-use crate::protocol::Request;
 use crate::subject::Subject;
 use anyhow::{bail, Context, Result};
 
@@ -13,14 +12,6 @@ pub enum Command {
     List(Selection),
     /// Explain one check.
     Hint(String),
-    /// Internal: serve one request in this process and print its outcome (the grader runs
-    /// itself this way, once per check and per measurement, so that a crash fails one only).
-    Child {
-        /// Whose pools.
-        subject: Subject,
-        /// What to do.
-        request: Request,
-    },
     /// Read many students' JSON reports into one table.
     Class {
         /// Report files, or folders holding them.
@@ -67,7 +58,6 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     };
     let mut list = false;
     let mut hint = None;
-    let mut request = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
@@ -99,18 +89,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             "--compare" => selection.compare = true,
             "--list" => list = true,
             "hint" => hint = Some(value(&mut args, "hint")?),
-            flag if flag.starts_with("__") => match Request::parse(flag, &mut args) {
-                Some(parsed) => request = Some(parsed?),
-                None => bail!("unknown argument `{flag}`\n\n{USAGE}"),
-            },
             other => bail!("unknown argument `{other}`\n\n{USAGE}"),
         }
-    }
-    if let Some(request) = request {
-        return Ok(Command::Child {
-            subject: selection.subject,
-            request,
-        });
     }
     Ok(match (hint, list) {
         (Some(id), _) => Command::Hint(id),

@@ -1,13 +1,15 @@
-//! The parent side of isolation: runs each check in a child process of its own (this same
-//! binary, with a [`Request`] on its command line), with a time limit, and turns whatever
-//! happened into a [`Status`]. A student's panic, deadlock, infinite loop, abort or stack overflow fails that
+//! The parent side of isolation: runs each check in a child process of its own (the subject's
+//! runner, with a [`Request`] on its command line), with a time limit, and turns whatever
+//! happened into a [`Status`]. A check of a task that does not compile is not run: its status
+//! is the compile error. A student's panic, deadlock, infinite loop, abort or stack overflow fails that
 //! one check and the others still run.
 
+use crate::build::Runner;
 use crate::idle::CpuWatch;
-use crate::protocol::{Message, Request};
 use crate::status::{CheckResult, Status};
-use crate::subject::Subject;
 use anyhow::{Context, Result};
+use grader_runner::not_built::NOT_BUILT;
+use grader_runner::protocol::{Message, Request};
 use pool_checks::CheckInfo;
 use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -16,9 +18,9 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Runs `checks` of `subject`, each isolated; results in the order given. Ordinary checks run
+/// Runs `checks` with `runner`, each isolated; results in the order given. Ordinary checks run
 /// `jobs` at a time; then the timed ones (they measure time) run one by one, alone.
-pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
+pub fn run_all(runner: &Runner, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
     let (timed, shared): (Vec<usize>, Vec<usize>) =
         (0..checks.len()).partition(|&index| checks[index].timed);
     let mut results: Vec<Option<CheckResult>> = (0..checks.len()).map(|_| None).collect();
@@ -26,7 +28,7 @@ pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Ve
         let batch: Vec<CheckInfo> = indices.iter().map(|&index| checks[index]).collect();
         // The timed checks: no other grader on the machine times meanwhile.
         let _timing = (alone && !batch.is_empty()).then(crate::timing_lock::acquire);
-        for (index, result) in indices.into_iter().zip(run_batch(subject, &batch, jobs)?) {
+        for (index, result) in indices.into_iter().zip(run_batch(runner, &batch, jobs)?) {
             results[index] = Some(result);
         }
     }
@@ -34,7 +36,7 @@ pub fn run_all(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Ve
 }
 
 /// Runs `checks` `jobs` at a time; results in the order given.
-fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
+fn run_batch(runner: &Runner, checks: &[CheckInfo], jobs: usize) -> Result<Vec<CheckResult>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<CheckResult>>>> =
         Mutex::new((0..checks.len()).map(|_| None).collect());
@@ -43,7 +45,7 @@ fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(info) = checks.get(index) else { break };
-                let result = run_isolated(subject, *info);
+                let result = run_isolated(runner, *info);
                 results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
             });
         }
@@ -57,11 +59,18 @@ fn run_batch(subject: Subject, checks: &[CheckInfo], jobs: usize) -> Result<Vec<
 }
 
 /// Runs one check in a child process and classifies what happened.
-pub fn run_isolated(subject: Subject, info: CheckInfo) -> Result<CheckResult> {
+pub fn run_isolated(runner: &Runner, info: CheckInfo) -> Result<CheckResult> {
+    if let Some(error) = runner.compile_error(info.task) {
+        return Ok(CheckResult {
+            info,
+            status: Status::DoesNotCompile(error.clone()),
+            elapsed: Duration::ZERO,
+        });
+    }
     let request = Request::RunCheck {
         id: info.id.to_string(),
     };
-    let run = run_child(&request.args(subject), info.time_limit, info.id)?;
+    let run = run_child(runner, &request, info.time_limit, info.id)?;
     Ok(CheckResult {
         info,
         status: run.status(),
@@ -81,6 +90,8 @@ pub struct ChildRun {
     pub elapsed: Duration,
     /// Its time limit.
     pub limit: Duration,
+    /// The tasks its runner was built without, with their compile errors.
+    not_built: Vec<crate::build::CompileError>,
     /// The secret its message lines carry: handed over on its standard input, so that a pool
     /// printing a message line of its own cannot fake a verdict.
     nonce: String,
@@ -132,7 +143,7 @@ impl ChildRun {
         }
         if self.stderr.contains(ALLOCATION_FAILED) {
             return Status::OutOfMemory {
-                ceiling: crate::child::MEMORY_CEILING,
+                ceiling: grader_runner::serve::MEMORY_CEILING,
             };
         }
         let panic = messages.into_iter().find_map(|message| match message {
@@ -140,6 +151,14 @@ impl ChildRun {
             _ => None,
         });
         if let Some((message, location)) = panic {
+            // A pool of a task that does not compile (a Task 3 criterion needs Task 1's pool).
+            let missing = message.strip_prefix(NOT_BUILT).and_then(|task| {
+                let task: u8 = task.trim().parse().ok()?;
+                self.not_built.iter().find(|error| error.task == task)
+            });
+            if let Some(error) = missing {
+                return Status::DoesNotCompile(error.clone());
+            }
             if let Some(todo) = message.strip_prefix("not yet implemented") {
                 return Status::NotStarted {
                     todo: todo.trim_start_matches(": ").to_string(),
@@ -166,13 +185,18 @@ const ALLOCATION_FAILED: &str = "memory allocation of ";
 /// one.
 pub const IDLE_LIMIT: Duration = Duration::from_millis(2_500);
 
-/// Runs this same binary with `args`, up to `limit`; `what` names it in errors.
-pub fn run_child(args: &[String], limit: Duration, what: &str) -> Result<ChildRun> {
-    let program = std::env::current_exe().context("Failed to find the grader's own executable")?;
+/// Runs `runner` with `request`, up to `limit`; `what` names it in errors.
+pub fn run_child(
+    runner: &Runner,
+    request: &Request,
+    limit: Duration,
+    what: &str,
+) -> Result<ChildRun> {
     let nonce = new_nonce();
     let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
+    let mut child = Command::new(&runner.program)
+        .args(request.args())
+        .args(&runner.suffix)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -195,6 +219,7 @@ pub fn run_child(args: &[String], limit: Duration, what: &str) -> Result<ChildRu
         stderr: stderr.map(join_capture).unwrap_or_default(),
         elapsed: started.elapsed(),
         limit,
+        not_built: runner.not_built.clone(),
         nonce,
     })
 }

@@ -55,7 +55,7 @@ struct CheckReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    location: Option<&'a str>,
+    location: Option<String>,
     file: String,
 }
 
@@ -110,7 +110,11 @@ fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
         }
         Status::NotStarted { todo, location } => {
             report.seen = Some(todo.clone());
-            report.location = location.as_deref();
+            report.location = location.clone();
+        }
+        Status::DoesNotCompile(error) => {
+            report.location = Some(error.location());
+            report.file = error.file.clone();
         }
         Status::TimedOut { .. } | Status::OutOfMemory { .. } | Status::Crashed { .. } => {}
     }

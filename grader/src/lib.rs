@@ -2,30 +2,29 @@
 //! broken fixture), each check in a child process of its own with a time limit, and reports.
 //!
 //! `cargo run -p grader` grades `exercises`; `--solutions` grades the reference; `--help` lists
-//! the rest. The parent process only spawns and reports; each child serves one request (run a
-//! check, or measure a cell of Task 3's table) with the counting allocator installed, and
-//! answers with one message line.
+//! the rest. The grader links no pool: it builds the subject's runner ([`build`]: for the
+//! exercises, with the tasks that compile) and starts it for each request (run a check, or
+//! measure a cell of Task 3's table); the runner answers with one message line
+//! (`grader_runner`). So a student's file that does not compile breaks no command.
 //!
 //! - [`cli`]: the command line; [`run`]: one grading run as data, which [`report`] (text) and
 //!   [`json`] render.
-//! - [`isolation`] (parent), [`child`] and [`protocol`] (what they say), [`idle`] (telling a
+//! - [`build`] (the runners), [`isolation`] (one child process per check), [`idle`] (telling a
 //!   deadlock from a slow pool), [`status`] (how a check ended), [`timing_lock`] (one timer on
 //!   the machine at a time).
 //! - [`table`] and [`checklist`]: Task 3's table and the exercise's checklist; [`tradeoffs`].
-//! - [`subject`]: whose pools; [`fixtures`]: the grader's broken pools, in one table.
+//! - [`subject`]: whose pools (the fixtures' table is `grader_runner::fixture_table`).
 //! - [`watch`]: re-grading on every save; [`reset`]: putting a task's files back as shipped; [`class`] and [`class_html`]: many
 //!   students' reports in one table.
 
+pub mod build;
 pub mod checklist;
-pub mod child;
 pub mod class;
 pub mod class_html;
 pub mod cli;
-pub mod fixtures;
 pub mod idle;
 pub mod isolation;
 pub mod json;
-pub mod protocol;
 pub mod report;
 pub mod reset;
 pub mod run;
@@ -44,7 +43,6 @@ use std::process::ExitCode;
 /// Does what the command line `args` (without the program name) asks.
 pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
     match cli::parse(args)? {
-        Command::Child { subject, request } => Ok(child::serve(subject, request)),
         Command::Class { paths, csv, html } => {
             let class = class::read(&class::report_files(&paths)?);
             print!("{}", class::render_text(&class));
@@ -67,7 +65,7 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ListFixtures => {
-            print!("{}", fixtures::render_list());
+            print!("{}", grader_runner::fixture_table::render_list());
             Ok(ExitCode::SUCCESS)
         }
         Command::Hint(id) => {

@@ -46,7 +46,8 @@ impl Style {
             Status::Failed(_)
             | Status::TimedOut { .. }
             | Status::OutOfMemory { .. }
-            | Status::Crashed { .. } => "1;31",
+            | Status::Crashed { .. }
+            | Status::DoesNotCompile(_) => "1;31",
         };
         self.paint(code, &word)
     }
@@ -157,17 +158,23 @@ fn render_checks(subject: Subject, tasks: &[u8], results: &[CheckResult], style:
                 Status::Failed(_)
                 | Status::TimedOut { .. }
                 | Status::OutOfMemory { .. }
-                | Status::Crashed { .. } => continue,
+                | Status::Crashed { .. }
+                | Status::DoesNotCompile(_) => continue,
             };
             let _ = writeln!(out, "  {:<11} {:<20} {}", "", "", style.dim(&detail));
         }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", style.bold(&progress(results)));
+    explain_compile_errors(&mut out, results, style);
     let broken: Vec<&CheckResult> = results
         .iter()
         .filter(|result| {
-            !result.status.passed() && !matches!(result.status, Status::NotStarted { .. })
+            !result.status.passed()
+                && !matches!(
+                    result.status,
+                    Status::NotStarted { .. } | Status::DoesNotCompile(_)
+                )
         })
         .collect();
     for result in broken.iter().take(EXPLAINED_FAILURES) {
@@ -213,6 +220,43 @@ pub fn progress(results: &[CheckResult]) -> String {
         line.push_str(&format!(" ({})", others.join(", ")));
     }
     line
+}
+
+/// Each task that does not compile, once: where, the compiler's own words, and what it stops.
+fn explain_compile_errors(out: &mut String, results: &[CheckResult], style: Style) {
+    let mut shown: Vec<u8> = Vec::new();
+    for result in results {
+        let Status::DoesNotCompile(error) = &result.status else {
+            continue;
+        };
+        if shown.contains(&error.task) {
+            continue;
+        }
+        shown.push(error.task);
+        let stopped = results
+            .iter()
+            .filter(
+                |other| matches!(&other.status, Status::DoesNotCompile(e) if e.task == error.task),
+            )
+            .count();
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style.status(&result.status).trim_end(),
+            style.bold(&format!("Task {}: {}", error.task, error.location()))
+        );
+        let _ = writeln!(out, "  {}", error.message);
+        for line in error.rendered.trim_end().lines() {
+            let _ = writeln!(out, "  {}", style.dim(line));
+        }
+        let _ = writeln!(
+            out,
+            "  {stopped} check(s) could not run until it compiles; the checks of tasks that compile ran \
+             as usual. `cargo build -p exercises-task{}` shows every error.",
+            error.task
+        );
+    }
 }
 
 fn explain_failure(out: &mut String, subject: Subject, result: &CheckResult, style: Style) {
@@ -270,7 +314,7 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
     let _ = writeln!(
         out,
         "  catches:  {} (`--fixture {}`)",
-        crate::fixtures::description_of(info.fixture),
+        grader_runner::fixture_table::description_of(info.fixture),
         info.fixture
     );
     let _ = writeln!(out, "  edit:     {}", subject.file_for(info));

@@ -16,32 +16,48 @@ pub struct Stub {
     pub contents: &'static [u8],
 }
 
-/// Every file a student edits, with its shipped contents.
-pub const STUBS: [Stub; 9] = [
+/// Every file of the tasks' crates as shipped: the files a student edits, and each crate's
+/// `lib.rs` that wires them up.
+pub const STUBS: [Stub; 13] = [
     stub(
         1,
-        "exercises/src/task1_sync_pool.rs",
-        include_bytes!("../stubs/src/task1_sync_pool.rs"),
+        "exercises/task1/src/lib.rs",
+        include_bytes!("../stubs/task1/src/lib.rs"),
+    ),
+    stub(
+        1,
+        "exercises/task1/src/task1_sync_pool.rs",
+        include_bytes!("../stubs/task1/src/task1_sync_pool.rs"),
     ),
     stub(
         2,
-        "exercises/src/task2_fixed_pool.rs",
-        include_bytes!("../stubs/src/task2_fixed_pool.rs"),
+        "exercises/task2/src/lib.rs",
+        include_bytes!("../stubs/task2/src/lib.rs"),
     ),
     stub(
         2,
-        "exercises/src/task2_size_class_pool.rs",
-        include_bytes!("../stubs/src/task2_size_class_pool.rs"),
+        "exercises/task2/src/task2_fixed_pool.rs",
+        include_bytes!("../stubs/task2/src/task2_fixed_pool.rs"),
     ),
     stub(
         2,
-        "exercises/src/task2_adaptive_pool.rs",
-        include_bytes!("../stubs/src/task2_adaptive_pool.rs"),
+        "exercises/task2/src/task2_size_class_pool.rs",
+        include_bytes!("../stubs/task2/src/task2_size_class_pool.rs"),
+    ),
+    stub(
+        2,
+        "exercises/task2/src/task2_adaptive_pool.rs",
+        include_bytes!("../stubs/task2/src/task2_adaptive_pool.rs"),
     ),
     stub(
         3,
-        "exercises/src/task3_measure.rs",
-        include_bytes!("../stubs/src/task3_measure.rs"),
+        "exercises/task3/src/lib.rs",
+        include_bytes!("../stubs/task3/src/lib.rs"),
+    ),
+    stub(
+        3,
+        "exercises/task3/src/task3_measure.rs",
+        include_bytes!("../stubs/task3/src/task3_measure.rs"),
     ),
     stub(
         3,
@@ -55,15 +71,29 @@ pub const STUBS: [Stub; 9] = [
     ),
     stub(
         4,
-        "exercises/src/task4_config.rs",
-        include_bytes!("../stubs/src/task4_config.rs"),
+        "exercises/task4/src/lib.rs",
+        include_bytes!("../stubs/task4/src/lib.rs"),
     ),
     stub(
         4,
-        "exercises/src/task4_production_pool.rs",
-        include_bytes!("../stubs/src/task4_production_pool.rs"),
+        "exercises/task4/src/task4_config.rs",
+        include_bytes!("../stubs/task4/src/task4_config.rs"),
+    ),
+    stub(
+        4,
+        "exercises/task4/src/task4_production_pool.rs",
+        include_bytes!("../stubs/task4/src/task4_production_pool.rs"),
     ),
 ];
+
+/// The path under the workshop's folder of the exercise file called `file` (a catalogue entry's
+/// `file`, such as `task1_sync_pool.rs`), if a task owns one by that name.
+pub fn exercise_path(file: &str) -> Option<&'static str> {
+    STUBS
+        .iter()
+        .map(|stub| stub.path)
+        .find(|path| path.rsplit('/').next() == Some(file))
+}
 
 const fn stub(task: u8, path: &'static str, contents: &'static [u8]) -> Stub {
     Stub {
@@ -271,11 +301,11 @@ mod tests {
         // Every file a check points at is one reset restores (a criteria check of Task 3
         // points at another task's pool, which resetting Task 3 leaves alone).
         for info in pool_checks::CATALOGUE {
-            let path = format!("exercises/src/{}", info.file);
             assert!(
-                STUBS.iter().any(|stub| stub.path == path),
-                "{}: {path} is not carried",
-                info.id
+                exercise_path(info.file).is_some(),
+                "{}: {} is not carried",
+                info.id,
+                info.file
             );
         }
     }

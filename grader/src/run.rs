@@ -35,15 +35,19 @@ impl GradingRun {
         // a check blocked in a deadlock (until the grader notices) does not hold a core's turn.
         // The timed ones run alone afterwards.
         let jobs = 2 * std::thread::available_parallelism().map_or(2, |cores| cores.get());
-        let results = crate::isolation::run_all(subject, checks, jobs)?;
+        let runner = crate::build::runner(subject)?;
+        let results = crate::isolation::run_all(&runner, checks, jobs)?;
         // Task 3's table and checklist come with a run of whole tasks, not of a single check.
         let whole_task_3 = tasks.contains(&3) && selection.check.is_none();
         let analysis = match whole_task_3 {
-            true => Some(table::measure(subject, &results)?),
+            true => Some(table::measure(&runner, &results)?),
             false => None,
         };
         let reference_analysis = match whole_task_3 && selection.compare {
-            true => Some(table::measure(Subject::Solutions, &[])?),
+            true => Some(table::measure(
+                &crate::build::runner(Subject::Solutions)?,
+                &[],
+            )?),
             false => None,
         };
         let success_criteria = whole_task_3

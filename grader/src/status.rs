@@ -1,6 +1,7 @@
 //! How a check ended, in the words reports use: one type for one result, from the child's
 //! message (or its silence) to the report.
 
+use crate::build::CompileError;
 use pool_checks::{CheckInfo, Evidence, Failure};
 use std::time::Duration;
 
@@ -36,17 +37,21 @@ pub enum Status {
         /// What happened, in a student's words.
         detail: String,
     },
+    /// It could not run: a task's crate it needs does not compile (its own task's, or another's
+    /// pool, for a Task 3 criterion).
+    DoesNotCompile(CompileError),
 }
 
 impl Status {
     /// Every word [`Status::word`] gives, in the order reports count them.
-    pub const WORDS: [&'static str; 6] = [
+    pub const WORDS: [&'static str; 7] = [
         "passed",
         "failed",
         "not started",
         "timed out",
         "out of memory",
         "crashed",
+        "does not compile",
     ];
 
     /// The word reports use for it.
@@ -58,6 +63,7 @@ impl Status {
             Status::TimedOut { .. } => "timed out",
             Status::OutOfMemory { .. } => "out of memory",
             Status::Crashed { .. } => "crashed",
+            Status::DoesNotCompile(_) => "does not compile",
         }
     }
 
@@ -84,6 +90,12 @@ impl Status {
                 ceiling >> 30
             )),
             Status::Crashed { detail } => Some(detail.clone()),
+            Status::DoesNotCompile(error) => Some(format!(
+                "task {}'s crate does not compile, so this check could not run: {} at {}",
+                error.task,
+                error.message,
+                error.location()
+            )),
             Status::Passed(_) | Status::NotStarted { .. } => None,
         }
     }
@@ -98,7 +110,10 @@ impl Status {
     pub fn unfinished(&self) -> bool {
         matches!(
             self,
-            Status::TimedOut { .. } | Status::OutOfMemory { .. } | Status::Crashed { .. }
+            Status::TimedOut { .. }
+                | Status::OutOfMemory { .. }
+                | Status::Crashed { .. }
+                | Status::DoesNotCompile(_)
         )
     }
 }
@@ -138,6 +153,14 @@ mod tests {
             Status::Crashed {
                 detail: String::new(),
             },
+            Status::DoesNotCompile(CompileError {
+                task: 1,
+                file: String::new(),
+                line: 1,
+                column: 1,
+                message: String::new(),
+                rendered: String::new(),
+            }),
         ];
         let words: Vec<&str> = statuses.iter().map(Status::word).collect();
         assert_eq!(words, Status::WORDS);

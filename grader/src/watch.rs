@@ -405,24 +405,24 @@ mod tests {
     #[test]
     fn only_real_files_are_worth_grading() {
         assert!(worth_grading(Path::new(
-            "/w/exercises/src/task1_sync_pool.rs"
+            "/w/exercises/task1/src/task1_sync_pool.rs"
         )));
         assert!(worth_grading(Path::new("../exercises/TRADEOFFS.md")));
         assert!(!worth_grading(Path::new(
-            "/w/exercises/src/.task1_sync_pool.rs.swp"
+            "/w/exercises/task1/src/.task1_sync_pool.rs.swp"
         )));
         assert!(!worth_grading(Path::new(
             "/w/exercises/.backup/x/exercises/src/a.rs"
         )));
         assert!(!worth_grading(Path::new(
-            "/w/exercises/src/task1_sync_pool.rs~"
+            "/w/exercises/task1/src/task1_sync_pool.rs~"
         )));
     }
 
     #[test]
     fn a_file_calls_its_own_task_and_others_call_every_task() {
         let root = Path::new("/nowhere");
-        let task2 = vec![root.join("exercises/src/task2_fixed_pool.rs")];
+        let task2 = vec![root.join("exercises/task2/src/task2_fixed_pool.rs")];
         assert_eq!(tasks_of(&task2, root), vec![2]);
         let unknown = vec![root.join("exercises/src/lib.rs")];
         assert_eq!(tasks_of(&unknown, root), vec![1, 2, 3, 4]);

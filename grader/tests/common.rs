@@ -55,10 +55,10 @@ pub fn every_check_id() -> Vec<&'static str> {
     pool_checks::CATALOGUE.iter().map(|info| info.id).collect()
 }
 
-/// A digest of the files a student edits (`exercises/src` and `exercises/TRADEOFFS.md`) as the
+/// A digest of the files a student edits (`exercises/task*/src` and `exercises/TRADEOFFS.md`) as the
 /// workshop ships them: the stubs. Update it (the failing test prints the new value) whenever a
 /// stub is deliberately changed, after reviewing the change.
-const STUB_DIGEST: u64 = 0x4523_2cc7_d2f4_97ee;
+const STUB_DIGEST: u64 = 0x1e6f_f935_696c_ab1c;
 
 /// Whether the files a student edits still hold the stubs as shipped. The tests that grade the
 /// untouched stubs run only then: a student's `cargo test --workspace` keeps passing as their
@@ -73,12 +73,26 @@ pub fn stubs_untouched() -> bool {
     }
     assert!(
         !maintainer(),
-        "exercises/src or exercises/TRADEOFFS.md differs from the shipped stubs (digest \
+        "exercises/task*/src or exercises/TRADEOFFS.md differs from the shipped stubs (digest \
          {digest:#x}); if the stubs were changed on purpose, set STUB_DIGEST in \
          grader/tests/common.rs to {digest:#x}"
     );
     eprintln!("note: exercises/ holds your work, so the tests of the untouched stubs are skipped");
     false
+}
+
+/// The `.rs` files of the tasks' crates, `exercises/task*/src/`.
+pub fn exercise_sources() -> Vec<std::path::PathBuf> {
+    let exercises = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises");
+    (1..=pool_checks::TASKS.len())
+        .flat_map(|task| {
+            let folder = exercises.join(format!("task{task}/src"));
+            std::fs::read_dir(&folder)
+                .unwrap_or_else(|error| panic!("Failed to read {}: {error}", folder.display()))
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        })
+        .collect()
 }
 
 /// Whether the workshop's maintainers run these tests (`WORKSHOP_MAINTAINER` set to anything but
@@ -87,22 +101,22 @@ pub fn maintainer() -> bool {
     std::env::var("WORKSHOP_MAINTAINER").is_ok_and(|value| !value.is_empty() && value != "0")
 }
 
-/// FNV-1a over the names and contents of `exercises/src/*.rs` (in name order), then
+/// FNV-1a over the paths (under `exercises/`) and contents of `exercises/task*/src/*.rs` (in path order), then
 /// `exercises/TRADEOFFS.md`.
 fn exercises_digest() -> u64 {
     let exercises = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../exercises");
-    let mut files: Vec<_> = std::fs::read_dir(exercises.join("src"))
-        .expect("Failed to read exercises/src")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-        .collect();
+    let mut files = exercise_sources();
     files.sort();
     files.push(exercises.join("TRADEOFFS.md"));
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     for path in files {
+        // The path under `exercises/`, with `/` on every system: `task1/src/lib.rs`.
         let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .strip_prefix(&exercises)
+            .map(|relative| {
+                let parts: Vec<_> = relative.iter().map(|part| part.to_string_lossy()).collect();
+                parts.join("/")
+            })
             .unwrap_or_default();
         // A missing file digests as empty: the digest then differs, and the tests skip.
         let text = std::fs::read_to_string(&path).unwrap_or_default();

@@ -1,12 +1,14 @@
 //! Every check must fail for the broken pool it exists to catch: the grader's fixtures, graded by
 //! the real binary, and caught by the right check with the right status, as the one fixture
-//! table (grader/src/fixtures/table.rs) says. The table's consistency with the catalogue is
-//! proven by the grader's unit tests.
+//! table (grader/runner/src/fixture_table.rs) says. The table's consistency with the catalogue
+//! is proven at the end.
 
 mod common;
 
 use common::{every_check_id, grade_json, statuses};
-use grader::fixtures::FIXTURES;
+use grader::status::Status;
+use grader_runner::fixture_table::{Kind, FIXTURES};
+use pool_checks::CATALOGUE;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -178,4 +180,62 @@ fn a_deadlock_times_out_and_the_other_checks_still_run() {
         .filter(|id| id.starts_with("sync-"))
         .count();
     assert_eq!(passed, task1 - 1, "only sync-warm deadlocks:\n{report:#}");
+}
+
+// The table itself: one row per flaw, rows that name real checks and statuses of their kind,
+// and a fixture for every check.
+
+#[test]
+fn every_flaw_has_one_row_and_the_control_comes_first() {
+    assert_eq!(FIXTURES[0].kind, Kind::Control);
+    for (index, fixture) in FIXTURES.iter().enumerate() {
+        let same_flaw = FIXTURES.iter().filter(|f| f.flaw == fixture.flaw).count();
+        let same_name = FIXTURES.iter().filter(|f| f.name == fixture.name).count();
+        assert_eq!((same_flaw, same_name), (1, 1), "row {index}: {fixture:?}");
+        assert_eq!(fixture.flaw.fixture(), fixture);
+    }
+}
+
+#[test]
+fn every_row_expects_real_checks_and_statuses_of_its_kind() {
+    for fixture in FIXTURES {
+        assert_eq!(
+            fixture.expected.is_empty(),
+            fixture.kind == Kind::Control,
+            "{}: only the control (graded on every check) has no row of checks",
+            fixture.name
+        );
+        for (check, status) in fixture.expected {
+            assert!(
+                CATALOGUE.iter().any(|info| info.id == *check),
+                "{}: no check {check}",
+                fixture.name
+            );
+            assert!(Status::WORDS.contains(status), "{}: {status}", fixture.name);
+            let passes = *status == "passed";
+            assert_eq!(
+                passes,
+                fixture.kind == Kind::Correct,
+                "{} on {check}: a broken fixture must not pass, a correct one must",
+                fixture.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_check_names_a_fixture_whose_row_says_it_fails() {
+    for info in CATALOGUE {
+        let fixture = FIXTURES.iter().find(|fixture| fixture.name == info.fixture);
+        let fixture = fixture.unwrap_or_else(|| panic!("{}: no fixture {}", info.id, info.fixture));
+        assert!(
+            fixture
+                .expected
+                .iter()
+                .any(|(check, status)| *check == info.id && *status != "passed"),
+            "{}: the row of {} does not say it fails this check",
+            info.id,
+            fixture.name
+        );
+    }
 }

@@ -12,7 +12,10 @@ use std::process::{Command, Output, Stdio};
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("grader-reset-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("exercises/src")).expect("Failed to create a scratch folder");
+    for task in 1..=4 {
+        std::fs::create_dir_all(dir.join(format!("exercises/task{task}/src")))
+            .expect("Failed to create a scratch folder");
+    }
     dir
 }
 
@@ -48,7 +51,7 @@ fn backups(root: &Path, path: &str) -> Vec<Vec<u8>> {
 #[test]
 fn reset_restores_the_exact_stub_bytes_and_keeps_a_backup() {
     let root = scratch("restore");
-    let file = "exercises/src/task1_sync_pool.rs";
+    let file = "exercises/task1/src/task1_sync_pool.rs";
     std::fs::write(root.join(file), "// my pool, half done\n").expect("write");
     let output = reset(&root, &["1"], "y\n");
     let said = String::from_utf8_lossy(&output.stdout);
@@ -68,14 +71,16 @@ fn reset_restores_the_exact_stub_bytes_and_keeps_a_backup() {
         "{said}"
     );
     // Task 2's files were not touched.
-    assert!(!root.join("exercises/src/task2_fixed_pool.rs").exists());
+    assert!(!root
+        .join("exercises/task2/src/task2_fixed_pool.rs")
+        .exists());
     let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
 fn reset_asks_first_and_changes_nothing_when_declined() {
     let root = scratch("decline");
-    let file = "exercises/src/task4_config.rs";
+    let file = "exercises/task4/src/task4_config.rs";
     std::fs::write(root.join(file), "keep me").expect("write");
     for answer in ["n\n", "", "whatever\n"] {
         let output = reset(&root, &["4"], answer);

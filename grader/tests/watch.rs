@@ -170,11 +170,11 @@ fn a_save_regrades_its_task_first_and_the_keys_answer() {
     watching.wait_for("Watching exercises for changes");
     // The first grading covers every task.
     watching.wait_for(&cell(4, by_hand[3]));
-    let file = root.join("exercises/src/task2_fixed_pool.rs");
+    let file = root.join("exercises/task2/src/task2_fixed_pool.rs");
     let mut text = std::fs::read_to_string(&file).expect("read");
     text.push_str("\n// a save\n");
     std::fs::write(&file, text).expect("write");
-    watching.wait_for("changed: exercises/src/task2_fixed_pool.rs; grading task 2 first");
+    watching.wait_for("changed: exercises/task2/src/task2_fixed_pool.rs; grading task 2 first");
     let progress = watching.wait_for("progress:");
     assert!(progress.contains(&cell(2, by_hand[1])), "{progress}");
     watching.key("n");

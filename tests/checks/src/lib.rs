@@ -38,7 +38,7 @@ pub mod workloads;
 pub use catalogue::{CheckInfo, Pool, Role, TaskInfo, CATALOGUE, TASKS};
 pub use check::{Check, CriteriaFigures, Evidence, Failure, Outcome};
 pub use pool_contract::{config, pool, task1, task2, task3, task4};
-pub use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled, Workshop};
+pub use pool_contract::{Assembled, BufferPool, ConfigError, PoolStats, Pooled, Workshop};
 
 use check::{unregistered, Registration};
 

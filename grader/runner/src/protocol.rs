@@ -1,11 +1,11 @@
-//! What the grader and its child processes say to each other, as types: the parent starts this
-//! same binary with a [`Request`] on its command line and a secret on its standard input; the
-//! child answers with [`Message`]s, each one line on its standard output that starts with
-//! [`TAG`] and the secret, so that a line the pool under test prints cannot pass for one.
+//! What the grader and its runners say to each other, as types: the grader starts a runner (a
+//! binary built for one subject's pools) with a [`Request`] on its command line and a secret on
+//! its standard input; the runner answers with [`Message`]s, each one line on its standard output
+//! that starts with [`TAG`] and the secret, so that a line the pool under test prints cannot pass
+//! for one.
 
-use crate::subject::Subject;
-use crate::table::MeasuredFigures;
 use anyhow::{bail, Context, Result};
+use pool_checks::measure::Ratio;
 use pool_checks::strategy::Strategy;
 use pool_checks::workloads::Workload;
 use pool_checks::{Evidence, Failure};
@@ -34,18 +34,17 @@ const RUN_CHECK: &str = "__run-check";
 const MEASURE: &str = "__measure";
 
 impl Request {
-    /// The command line that asks a child for this, on `subject`'s pools.
-    pub fn args(&self, subject: Subject) -> Vec<String> {
-        let mut args = match self {
+    /// The command line that asks a runner for this (a fixture's runner takes `--fixture NAME`
+    /// after it).
+    pub fn args(&self) -> Vec<String> {
+        match self {
             Request::RunCheck { id } => vec![RUN_CHECK.to_string(), id.clone()],
             Request::Measure { strategy, workload } => vec![
                 MEASURE.to_string(),
                 strategy.name().to_string(),
                 workload.name().to_string(),
             ],
-        };
-        args.extend(subject.args());
-        args
+        }
     }
 
     /// The request `flag` starts, taking its values from `args`; `None` if `flag` starts none.
@@ -118,6 +117,60 @@ impl Message {
     }
 }
 
+/// What a measurement reports: one strategy on one workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredFigures {
+    /// Allocator calls per message with the pool.
+    pub pooled_allocations: f64,
+    /// Allocator calls per message without.
+    pub unpooled_allocations: f64,
+    /// 1 - pooled / unpooled.
+    pub reduction: f64,
+    /// Throughput ratio over the unpooled baseline, one thread.
+    pub one_thread: Ratio,
+    /// Throughput ratio over the unpooled baseline, two threads on one pool. Left out for the
+    /// pipeline, which is two threads already: its `one_thread` is one reader and one consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub two_threads: Option<Ratio>,
+    /// Peak live bytes while a buffer was held, in the first and second half of a long run.
+    pub peak_live: PeakLive,
+    /// Live bytes after the run: what the pool retains.
+    pub retained: i64,
+    /// The unpooled baseline's peak live bytes.
+    pub unpooled_peak: i64,
+    /// Whether live memory stopped growing.
+    pub stable: bool,
+}
+
+/// Peak live bytes over the two halves of a long run: memory that stops growing has a second
+/// half no higher than the first.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PeakLive {
+    /// The first half's peak.
+    pub first_half: i64,
+    /// The second half's peak.
+    pub second_half: i64,
+}
+
+impl From<pool_checks::strategy::Figures> for MeasuredFigures {
+    fn from(figures: pool_checks::strategy::Figures) -> Self {
+        MeasuredFigures {
+            pooled_allocations: figures.allocations.pooled,
+            unpooled_allocations: figures.allocations.unpooled,
+            reduction: figures.allocations.reduction(),
+            one_thread: figures.one_thread,
+            two_threads: figures.two_threads,
+            peak_live: PeakLive {
+                first_half: figures.memory.first_half_peak,
+                second_half: figures.memory.second_half_peak,
+            },
+            retained: figures.memory.retained,
+            unpooled_peak: figures.unpooled_peak,
+            stable: figures.memory.is_stable(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,11 +187,11 @@ mod tests {
             },
         ];
         for request in requests {
-            let mut args = request.args(Subject::Solutions).into_iter();
+            let mut args = request.args().into_iter();
             let flag = args.next().expect("a flag");
             let parsed = Request::parse(&flag, &mut args).expect("a request flag");
             assert_eq!(parsed.expect("parses"), request);
-            assert_eq!(args.collect::<Vec<_>>(), ["--solutions"]);
+            assert_eq!(args.next(), None);
         }
     }
 

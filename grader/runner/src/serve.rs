@@ -1,12 +1,12 @@
-//! The child side of isolation: serves one [`Request`] in this process and prints its outcome on
-//! stdout as a [`Message`] line, which the parent reads (see `isolation`). The line carries a
+//! The runner's side of isolation: serves one [`Request`] in this process and prints its outcome
+//! on stdout as a [`Message`] line, which the grader reads (its `isolation` module). The line carries a
 //! secret the parent handed over on standard input, so that a line the pool prints cannot pass
 //! for it; the process's address space is capped, so that a pool that hoards memory gets a
 //! verdict.
 
-use crate::protocol::{Message, Request};
-use crate::subject::Subject;
-use crate::table::MeasuredFigures;
+use crate::protocol::{MeasuredFigures, Message, Request};
+use pool_checks::strategy::analyse;
+use pool_checks::Workshop;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,11 +49,43 @@ fn limit_memory() {
 #[cfg(not(unix))]
 fn limit_memory() {}
 
-/// Serves `request` on `subject`'s pools and prints its outcome.
-pub fn serve(subject: Subject, request: Request) -> ExitCode {
+/// A runner's `main`: reads the request from the command line (`__run-check ID` or `__measure
+/// STRATEGY WORKLOAD`), builds the workshop with `choose` from the arguments after it (a
+/// fixture's runner takes `--fixture NAME`), serves the request and prints its outcome. Exit
+/// status 2 for a command line it cannot read.
+pub fn main<W: Workshop>(choose: impl FnOnce(&[String]) -> Result<W, String>) -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let request = match args.next() {
+        Some(flag) => Request::parse(&flag, &mut args),
+        None => None,
+    };
+    let request =
+        match request {
+            Some(Ok(request)) => request,
+            Some(Err(error)) => return usage(&format!("{error:#}")),
+            None => return usage(
+                "a runner serves one request: `__run-check ID` or `__measure STRATEGY WORKLOAD`",
+            ),
+        };
+    let rest: Vec<String> = args.collect();
+    match choose(&rest) {
+        Ok(workshop) => serve(&workshop, request),
+        Err(error) => usage(&error),
+    }
+}
+
+fn usage(error: &str) -> ExitCode {
+    eprintln!(
+        "error: {error}\n(a runner is started by the grader: run `cargo run -p grader` instead)"
+    );
+    ExitCode::from(2)
+}
+
+/// Serves `request` on `workshop`'s pools and prints its outcome.
+pub fn serve<W: Workshop>(workshop: &W, request: Request) -> ExitCode {
     prepare();
     let message = match request {
-        Request::RunCheck { id } => match subject.run(&id) {
+        Request::RunCheck { id } => match run_check(workshop, &id) {
             Some(Ok(evidence)) => Message::Passed(evidence),
             Some(Err(failure)) => Message::Failed(failure),
             None => {
@@ -61,13 +93,21 @@ pub fn serve(subject: Subject, request: Request) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        Request::Measure { strategy, workload } => match subject.analyse(strategy, workload) {
+        Request::Measure { strategy, workload } => match analyse(workshop, strategy, workload) {
             Ok(figures) => Message::Measured(MeasuredFigures::from(figures)),
             Err(failure) => Message::Failed(failure),
         },
     };
     send(&message);
     ExitCode::SUCCESS
+}
+
+/// Runs the check `id` on `workshop`; `None` if there is no such check.
+fn run_check<W: Workshop>(workshop: &W, id: &str) -> Option<pool_checks::Outcome> {
+    let check = pool_checks::checks::<W>()
+        .into_iter()
+        .find(|check| check.info.id == id)?;
+    Some((check.run)(workshop))
 }
 
 /// Reports the first panic of any thread on stdout, then lets the default hook print it as usual.
