@@ -53,11 +53,11 @@ fn a_task_that_does_not_compile_stops_only_its_own_checks() {
     let copy = workshop_copy();
     let file = "exercises/task1/src/task1_sync_pool.rs";
     let shipped = std::fs::read_to_string(copy.join(file)).expect("read");
-    // A syntax error on the line after the module's `use` lines: what a student's typo does.
+    // A syntax error in `SyncPool::new`, in place of its `todo!()`: a student's typo.
     let broken_line = shipped
         .lines()
-        .position(|line| line.starts_with("pub struct SyncPool"))
-        .expect("the stub declares SyncPool")
+        .position(|line| line.contains("todo!(\"build a SyncPool"))
+        .expect("the stub's SyncPool::new has a todo!()")
         + 1;
     let broken: Vec<&str> = shipped
         .lines()
