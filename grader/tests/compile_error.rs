@@ -13,7 +13,13 @@ fn workshop_copy() -> PathBuf {
     let copy = std::env::temp_dir().join(format!("grader-compile-error-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&copy);
     let listed = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(&root)
         .output()
         .expect("git lists the workshop's files");
