@@ -26,6 +26,8 @@ pub struct ClassRow {
     pub tasks: Vec<(u8, usize, usize)>,
     /// The packet server's one-thread ratio per strategy (`None`: not measured).
     pub ratios: Vec<(&'static str, Option<f64>)>,
+    /// Each check in the report, with its status word: (id, status).
+    pub checks: Vec<(String, String)>,
     /// What is wrong with the report itself.
     pub flags: Vec<String>,
 }
@@ -56,6 +58,100 @@ pub struct ClassReport {
     /// The reference's packet-server ratios: from a report of the solutions among the inputs,
     /// else from a report made with `--compare`.
     pub reference: Option<Vec<(&'static str, Option<f64>)>>,
+}
+
+/// How the class stands on one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckTally {
+    /// The check's id.
+    pub id: &'static str,
+    /// Its task.
+    pub task: u8,
+    /// Students whose check ran and did not pass (failed, crashed, timed out, out of memory).
+    pub failed: usize,
+    /// Students whose code for it does not compile.
+    pub not_compiling: usize,
+    /// Students who have not started it.
+    pub not_started: usize,
+    /// Students who passed it.
+    pub passed: usize,
+}
+
+impl ClassReport {
+    /// The students' reports: readable, and not the reference's.
+    pub fn students(&self) -> impl Iterator<Item = &ClassRow> {
+        self.rows
+            .iter()
+            .filter(|row| row.total > 0 && row.subject != "solutions")
+    }
+
+    /// Every check of the catalogue, the ones the class fails most first (then the ones that
+    /// do not compile most, then the ones passed least); catalogue order breaks ties.
+    pub fn checks_by_failures(&self) -> Vec<CheckTally> {
+        let mut tallies: Vec<CheckTally> = pool_checks::CATALOGUE
+            .iter()
+            .map(|info| {
+                let mut tally = CheckTally {
+                    id: info.id,
+                    task: info.task,
+                    failed: 0,
+                    not_compiling: 0,
+                    not_started: 0,
+                    passed: 0,
+                };
+                for row in self.students() {
+                    match row.status_of(info.id) {
+                        Some("passed") => tally.passed += 1,
+                        Some("not started") | None => tally.not_started += 1,
+                        Some("does not compile") => tally.not_compiling += 1,
+                        Some(_) => tally.failed += 1,
+                    }
+                }
+                tally
+            })
+            .collect();
+        tallies.sort_by_key(|tally| {
+            (
+                std::cmp::Reverse(tally.failed),
+                std::cmp::Reverse(tally.not_compiling),
+                tally.passed,
+            )
+        });
+        tallies
+    }
+
+    /// For each task, the students who have not started it: every one of its checks not
+    /// started (or not in their report).
+    pub fn not_started(&self) -> Vec<(u8, Vec<&str>)> {
+        pool_checks::TASKS
+            .iter()
+            .map(|task| {
+                let names = self
+                    .students()
+                    .filter(|row| {
+                        pool_checks::CATALOGUE
+                            .iter()
+                            .filter(|info| info.task == task.number)
+                            .all(|info| {
+                                matches!(row.status_of(info.id), Some("not started") | None)
+                            })
+                    })
+                    .map(|row| row.name.as_str())
+                    .collect();
+                (task.number, names)
+            })
+            .collect()
+    }
+}
+
+impl ClassRow {
+    /// The status word of check `id` in this report, if the report has it.
+    pub fn status_of(&self, id: &str) -> Option<&str> {
+        self.checks
+            .iter()
+            .find(|(check, _)| check == id)
+            .map(|(_, status)| status.as_str())
+    }
 }
 
 /// The JSON files at `paths`: files as given, folders' `*.json` files in name order.
@@ -116,8 +212,15 @@ pub fn read(files: &[PathBuf]) -> ClassReport {
     }
     ClassReport {
         rows,
-        reference: reference.or(compared),
+        reference: reference.or(compared).or_else(recorded_reference),
     }
+}
+
+/// The reference's ratios as a student edition recorded them, if this is one.
+fn recorded_reference() -> Option<Vec<(&'static str, Option<f64>)>> {
+    let text = std::fs::read_to_string(crate::reference::recorded_path()).ok()?;
+    let report: Value = serde_json::from_str(&text).ok()?;
+    report.get("analysis").map(ratios_of)
 }
 
 fn unreadable(name: String, why: String) -> ClassRow {
@@ -128,6 +231,7 @@ fn unreadable(name: String, why: String) -> ClassRow {
         total: 0,
         tasks: Vec::new(),
         ratios: Strategy::ALL.iter().map(|s| (s.name(), None)).collect(),
+        checks: Vec::new(),
         flags: vec![why],
     }
 }
@@ -142,8 +246,13 @@ fn row_of(name: String, report: &Value) -> ClassRow {
         ));
     }
     let mut tasks = Vec::new();
+    let mut statuses = Vec::new();
     for task in report["tasks"].as_array().into_iter().flatten() {
         let checks = task["checks"].as_array().map_or(&[][..], Vec::as_slice);
+        statuses.extend(checks.iter().map(|check| {
+            let word = |key: &str| check[key].as_str().unwrap_or("?").to_string();
+            (word("id"), word("status"))
+        }));
         let passed = checks.iter().filter(|c| c["status"] == "passed").count();
         let number = task["task"].as_u64().and_then(|n| u8::try_from(n).ok());
         tasks.push((number.unwrap_or(0), passed, checks.len()));
@@ -177,6 +286,7 @@ fn row_of(name: String, report: &Value) -> ClassRow {
         ratios: report
             .get("analysis")
             .map_or_else(|| ratios_of(&Value::Null), ratios_of),
+        checks: statuses,
         flags,
     }
 }
@@ -243,6 +353,27 @@ pub fn render_text(class: &ClassReport) -> String {
         out,
         "Ratios: the packet server's throughput over the unpooled baseline, one thread (median)."
     );
+    let failing: Vec<CheckTally> = class
+        .checks_by_failures()
+        .into_iter()
+        .filter(|tally| tally.failed + tally.not_compiling > 0)
+        .take(10)
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out, "\nChecks the class fails most:");
+        for tally in failing {
+            let _ = writeln!(
+                out,
+                "  {:<22} task {}  {} failed, {} do not compile, {} passed",
+                tally.id, tally.task, tally.failed, tally.not_compiling, tally.passed
+            );
+        }
+    }
+    for (task, names) in class.not_started() {
+        if !names.is_empty() {
+            let _ = writeln!(out, "Task {task} not started: {}", names.join(", "));
+        }
+    }
     out
 }
 

@@ -1,12 +1,12 @@
-//! The class report as one self-contained HTML page (no scripts, no fetched files): a bar chart
-//! of checks passed per task for every report, a bar chart of the packet-server ratios beside
-//! the reference's, and the table with its flags.
+//! The class report as one self-contained HTML page (no scripts, no fetched files), at the scale
+//! of a class: who has not started which task; a students x checks grid, the checks the class
+//! fails most first; per strategy, the spread of the class's packet-server ratios beside the
+//! reference's; and the table with its flags.
 
 use crate::class::{ratio_cell, ClassReport, ClassRow};
 use pool_checks::strategy::Strategy;
 use std::fmt::Write;
 
-const TASK_COLOURS: [&str; 4] = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1"];
 const REFERENCE_COLOUR: &str = "#555555";
 const STUDENT_COLOUR: &str = "#76b7b2";
 
@@ -31,21 +31,24 @@ pub fn render(class: &ClassReport) -> String {
         "<h1>Buffer pooling workshop: class report</h1>\n<p>{} report(s).</p>",
         class.rows.len()
     );
-    page.push_str("<h2>Checks passed per task</h2>\n");
+    page.push_str("<h2>Who has not started which task</h2>\n");
+    page.push_str(&not_started(class));
+    page.push_str("<h2>Every check, the ones the class fails most first</h2>\n");
     page.push_str(&legend(
-        &pool_checks::TASKS
+        &GRID_LEGEND
             .iter()
-            .zip(TASK_COLOURS)
-            .map(|(task, colour)| (format!("Task {}: {}", task.number, task.title), colour))
+            .map(|(label, colour)| (label.to_string(), *colour))
             .collect::<Vec<_>>(),
     ));
-    page.push_str(&tasks_chart(&class.rows));
-    page.push_str("<h2>Packet server: throughput over the unpooled baseline (one thread)</h2>\n");
+    page.push_str(&grid(class));
+    page.push_str(
+        "<h2>Packet server: throughput over the unpooled baseline (one thread), per strategy</h2>\n",
+    );
     page.push_str(&legend(&[
-        ("each report".to_string(), STUDENT_COLOUR),
+        ("a student".to_string(), STUDENT_COLOUR),
         ("the reference".to_string(), REFERENCE_COLOUR),
     ]));
-    page.push_str(&ratios_chart(class));
+    page.push_str(&strips(class));
     page.push_str("<h2>Table</h2>\n");
     page.push_str(&table(class));
     page.push_str("</body>\n</html>\n");
@@ -64,115 +67,183 @@ fn legend(items: &[(String, &str)]) -> String {
     out + "</p>\n"
 }
 
-/// One group of bars per report, one bar per task, each as tall as its share of checks passed.
-fn tasks_chart(rows: &[ClassRow]) -> String {
-    let (bar, gap, height, top, bottom) = (14.0, 28.0, 160.0, 20.0, 110.0);
-    let tasks = pool_checks::TASKS.len() as f64;
-    let group = tasks * bar + gap;
-    let width = 40.0 + group * rows.len().max(1) as f64;
-    let mut svg = svg_open(width, top + height + bottom);
-    axis(&mut svg, 40.0, top, height, "100%", "0%");
-    for (index, row) in rows.iter().enumerate() {
-        let left = 40.0 + gap / 2.0 + index as f64 * group;
-        for (slot, (task, colour)) in pool_checks::TASKS.iter().zip(TASK_COLOURS).enumerate() {
-            let Some(&(_, passed, total)) = row.tasks.iter().find(|(n, ..)| *n == task.number)
-            else {
-                continue;
-            };
-            let share = if total == 0 {
-                0.0
-            } else {
-                passed as f64 / total as f64
-            };
-            let h = (share * height).max(1.0);
-            let x = left + slot as f64 * bar;
+/// The colour of a cell of the grid for a status word.
+fn status_colour(status: Option<&str>) -> &'static str {
+    match status {
+        Some("passed") => "#59a14f",
+        Some("not started") | None => "#e8e8e8",
+        Some("does not compile") => "#b07aa1",
+        Some("failed") => "#e15759",
+        Some(_) => "#8c1c13",
+    }
+}
+
+/// What the grid's colours mean.
+const GRID_LEGEND: [(&str, &str); 5] = [
+    ("passed", "#59a14f"),
+    ("failed", "#e15759"),
+    ("crashed, timed out, out of memory", "#8c1c13"),
+    ("does not compile", "#b07aa1"),
+    ("not started", "#e8e8e8"),
+];
+
+/// Students across (one column each, named at the top), checks down, the ones the class fails
+/// most first; each cell coloured by the student's status, with the counts at the right.
+fn grid(class: &ClassReport) -> String {
+    let students: Vec<&ClassRow> = class.students().collect();
+    let checks = class.checks_by_failures();
+    let (cell, left, top, right) = (16.0, 190.0, 130.0, 250.0);
+    let width = left + cell * students.len().max(1) as f64 + right;
+    let height = top + cell * checks.len() as f64 + 10.0;
+    let mut svg = svg_open(width, height);
+    for (column, row) in students.iter().enumerate() {
+        let x = left + column as f64 * cell + cell / 2.0 + 4.0;
+        let fill = if row.flags.is_empty() { "#222" } else { "#c00" };
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" fill=\"{fill}\" transform=\"rotate(-60 {x:.1} {:.1})\">\
+             {}{}</text>",
+            top - 6.0,
+            top - 6.0,
+            escape(&row.name),
+            if row.flags.is_empty() { "" } else { " (flagged)" }
+        );
+    }
+    for (line, tally) in checks.iter().enumerate() {
+        let y = top + line as f64 * cell;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} (task {})</text>",
+            left - 6.0,
+            y + cell - 4.0,
+            tally.id,
+            tally.task
+        );
+        for (column, row) in students.iter().enumerate() {
+            let status = row.status_of(tally.id);
             let _ = writeln!(
                 svg,
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{colour}\">\
-                 <title>{}: task {}, {passed}/{total}</title></rect>",
-                top + height - h,
-                bar - 2.0,
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\">\
+                 <title>{}: {} {}</title></rect>",
+                left + column as f64 * cell,
+                cell - 2.0,
+                cell - 2.0,
+                status_colour(status),
                 escape(&row.name),
-                task.number
+                tally.id,
+                status.unwrap_or("not in the report")
             );
         }
-        label(
-            &mut svg,
-            left + tasks * bar / 2.0,
-            top + height + 14.0,
-            &row.name,
-            !row.flags.is_empty(),
+        let mut counts = format!("{} failed", tally.failed);
+        if tally.not_compiling > 0 {
+            let _ = write!(counts, ", {} do not compile", tally.not_compiling);
+        }
+        let _ = write!(counts, ", {} passed", tally.passed);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\">{counts}</text>",
+            left + cell * students.len() as f64 + 6.0,
+            y + cell - 4.0
         );
     }
     svg + "</svg>\n"
 }
 
-/// One group per strategy: a bar per report, then the reference's, and a dashed line at 2x.
-fn ratios_chart(class: &ClassReport) -> String {
-    let (bar, gap, height, top, bottom) = (12.0, 30.0, 180.0, 20.0, 40.0);
+/// One strip per strategy: a dot per student at their packet-server ratio, the reference's as a
+/// dark bar, the criterion (2x) as a dashed line.
+fn strips(class: &ClassReport) -> String {
+    let (left, strip, top, width) = (90.0, 44.0, 24.0, 820.0);
     let values = class
-        .rows
-        .iter()
+        .students()
         .flat_map(|row| row.ratios.iter().filter_map(|(_, v)| *v))
         .chain(class.reference.iter().flatten().filter_map(|(_, v)| *v));
     let most = values.fold(2.0_f64, f64::max) * 1.1;
-    // Reports with no figures (not yet at Task 3) take no room.
-    let measured: Vec<&ClassRow> = class
-        .rows
-        .iter()
-        .filter(|row| row.ratios.iter().any(|(_, value)| value.is_some()))
-        .collect();
-    let bars = measured.len() + usize::from(class.reference.is_some());
-    let group = bars as f64 * bar + gap;
-    let width = 40.0 + group * Strategy::ALL.len() as f64;
-    let mut svg = svg_open(width, top + height + bottom);
-    axis(&mut svg, 40.0, top, height, &format!("{most:.0}x"), "0x");
-    let y = |value: f64| top + height - value / most * height;
-    let _ = writeln!(
-        svg,
-        "<line x1=\"40\" x2=\"{width:.1}\" y1=\"{0:.1}\" y2=\"{0:.1}\" stroke=\"#c00\" \
-         stroke-dasharray=\"4 3\"/><text x=\"{1:.1}\" y=\"{2:.1}\" fill=\"#c00\">2x</text>",
-        y(2.0),
-        44.0,
-        y(2.0) - 3.0
-    );
-    for (slot, strategy) in Strategy::ALL.iter().enumerate() {
-        let left = 40.0 + gap / 2.0 + slot as f64 * group;
-        let reference = class
-            .reference
-            .as_ref()
-            .map(|r| ("reference", r, REFERENCE_COLOUR));
-        let series = measured
-            .iter()
-            .map(|row| (row.name.as_str(), &row.ratios, STUDENT_COLOUR))
-            .chain(reference);
-        for (index, (name, ratios, colour)) in series.enumerate() {
-            let value = ratios
-                .iter()
-                .find(|(s, _)| *s == strategy.name())
-                .and_then(|(_, v)| *v);
-            let Some(value) = value else { continue };
-            let _ = writeln!(
-                svg,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\">\
-                 <title>{}: {} {value:.1}x</title></rect>",
-                left + index as f64 * bar,
-                y(value),
-                bar - 2.0,
-                (top + height - y(value)).max(1.0),
-                escape(name),
-                strategy.name()
-            );
-        }
-        label(
-            &mut svg,
-            left + bars as f64 * bar / 2.0,
-            top + height + 14.0,
-            strategy.name(),
-            false,
+    let span = width - left - 20.0;
+    let x = |value: f64| left + value / most * span;
+    let height = top + strip * Strategy::ALL.len() as f64 + 20.0;
+    let mut svg = svg_open(width, height);
+    let bottom = top + strip * Strategy::ALL.len() as f64;
+    for (tick, text) in [
+        (0.0, "0x".to_string()),
+        (most / 1.1, format!("{:.0}x", most / 1.1)),
+    ] {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{text}</text>",
+            x(tick),
+            bottom + 14.0
         );
     }
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{bottom}\" stroke=\"#c00\" \
+         stroke-dasharray=\"4 3\"/><text x=\"{1:.1}\" y=\"{2:.1}\" fill=\"#c00\">2x</text>",
+        x(2.0),
+        x(2.0) + 3.0,
+        top - 8.0
+    );
+    for (index, strategy) in Strategy::ALL.iter().enumerate() {
+        let middle = top + index as f64 * strip + strip / 2.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <line x1=\"{left}\" x2=\"{:.1}\" y1=\"{middle:.1}\" y2=\"{middle:.1}\" stroke=\"#ddd\"/>",
+            left - 8.0,
+            middle + 4.0,
+            strategy.name(),
+            width - 20.0
+        );
+        let value_of = |ratios: &[(&'static str, Option<f64>)]| {
+            ratios
+                .iter()
+                .find(|(s, _)| *s == strategy.name())
+                .and_then(|(_, v)| *v)
+        };
+        for (dot, row) in class.students().enumerate() {
+            let Some(value) = value_of(&row.ratios) else {
+                continue;
+            };
+            // Spread over five lanes, so that equal ratios stay visible.
+            let lane = (dot % 5) as f64 - 2.0;
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{STUDENT_COLOUR}\" \
+                 fill-opacity=\"0.75\"><title>{}: {value:.1}x</title></circle>",
+                x(value),
+                middle + lane * 5.0,
+                escape(&row.name)
+            );
+        }
+        if let Some(value) = class.reference.as_deref().and_then(value_of) {
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"{:.1}\" fill=\"{REFERENCE_COLOUR}\">\
+                 <title>the reference: {value:.1}x</title></rect>",
+                x(value) - 1.5,
+                middle - strip / 2.0 + 6.0,
+                strip - 12.0
+            );
+        }
+    }
     svg + "</svg>\n"
+}
+
+/// Who has not started which task.
+fn not_started(class: &ClassReport) -> String {
+    let mut out = String::from("<ul>\n");
+    for (task, names) in class.not_started() {
+        let who = if names.is_empty() {
+            "everyone has started it".to_string()
+        } else {
+            escape(&names.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "<li>Task {task}: {} not started: {who}</li>",
+            names.len()
+        );
+    }
+    out + "</ul>\n"
 }
 
 fn svg_open(width: f64, height: f64) -> String {
@@ -180,29 +251,6 @@ fn svg_open(width: f64, height: f64) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\">\n"
     )
-}
-
-fn axis(svg: &mut String, x: f64, top: f64, height: f64, high: &str, low: &str) {
-    let _ = writeln!(
-        svg,
-        "<line x1=\"{x}\" x2=\"{x}\" y1=\"{top}\" y2=\"{0}\" stroke=\"#888\"/>\
-         <text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">{high}</text>\
-         <text x=\"{1}\" y=\"{0}\" text-anchor=\"end\">{low}</text>",
-        top + height,
-        x - 4.0,
-        top + 8.0
-    );
-}
-
-fn label(svg: &mut String, x: f64, y: f64, text: &str, flagged: bool) {
-    let fill = if flagged { "#c00" } else { "#222" };
-    let _ = writeln!(
-        svg,
-        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\" fill=\"{fill}\" \
-         transform=\"rotate(-35 {x:.1} {y:.1})\">{}{}</text>",
-        escape(text),
-        if flagged { " (flagged)" } else { "" }
-    );
 }
 
 fn table(class: &ClassReport) -> String {

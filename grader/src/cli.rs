@@ -25,6 +25,13 @@ pub enum Command {
     Watch(crate::watch::WatchOptions),
     /// Put a task's files back as shipped.
     Reset(crate::reset::ResetRequest),
+    /// Write the student edition (no reference solutions) into a new folder.
+    ExportStudent {
+        /// The folder.
+        dir: std::path::PathBuf,
+        /// A report of `--solutions --json` to record instead of measuring the reference now.
+        figures: Option<std::path::PathBuf>,
+    },
     /// Print the usage.
     Help,
     /// Name the grader's broken test pools.
@@ -64,6 +71,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             "reset" => return crate::reset::parse(&mut args).map(Command::Reset),
             "class" => return parse_class(&mut args),
             "watch" => return crate::watch::parse(&mut args).map(Command::Watch),
+            "export-student" => return parse_export(&mut args),
             "--solutions" => selection.subject = Subject::Solutions,
             "--fixture" => {
                 let name = value(&mut args, "--fixture")?;
@@ -116,6 +124,25 @@ fn parse_class(args: &mut impl Iterator<Item = String>) -> Result<Command> {
     Ok(Command::Class { paths, csv, html })
 }
 
+/// `export-student DIR [--figures FILE]`.
+fn parse_export(args: &mut impl Iterator<Item = String>) -> Result<Command> {
+    let (mut dir, mut figures) = (None, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--figures" => figures = Some(value(args, "--figures")?.into()),
+            flag if flag.starts_with("--") => {
+                bail!("unknown argument `{flag}` for export-student")
+            }
+            folder if dir.is_none() => dir = Some(folder.into()),
+            extra => bail!("export-student takes one folder, not also `{extra}`"),
+        }
+    }
+    let Some(dir) = dir else {
+        bail!("export-student needs the folder to write the student edition into");
+    };
+    Ok(Command::ExportStudent { dir, figures })
+}
+
 fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String> {
     args.next()
         .with_context(|| format!("`{flag}` needs a value\n\n{USAGE}"))
@@ -128,6 +155,7 @@ Usage: cargo run -p grader -- [OPTIONS]
        cargo run -p grader -- watch [--plain]
        cargo run -p grader -- reset TASK | --all
        cargo run -p grader -- class REPORTS... [--csv FILE] [--html FILE]
+       cargo run -p grader -- export-student DIR [--figures FILE]
 
 Grades the workshop's pools: every check runs in a process of its own, with a time limit.
 
@@ -147,6 +175,10 @@ Options:
                    failing check, a all tasks, q quit (--plain: lines, for no terminal)
   class PATHS      read many students' --json reports (files or folders) into one table;
                    --csv FILE and --html FILE write it as CSV and as a self-contained page
+  export-student DIR  write the student edition into DIR: the workshop without the reference
+                   solutions (and what needs them), with the reference's Task 3 figures
+                   measured now and recorded (--figures FILE: record a `--solutions --json`
+                   report instead)
   reset N          put task N's files back as shipped (after asking; your versions are kept
                    in exercises/.backup/); `reset --all` for every task, `--yes` not to ask
 

@@ -26,6 +26,9 @@ struct Report<'a> {
     /// The same, for the reference solutions.
     #[serde(skip_serializing_if = "Option::is_none")]
     reference_analysis: Option<&'a [Row]>,
+    /// When and on what the reference's figures were recorded (a student edition's `--compare`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_recorded: Option<&'a str>,
     /// The exercise's success criteria, with figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     success_criteria: Option<&'a [Criterion]>,
@@ -83,6 +86,7 @@ pub fn render(run: &GradingRun) -> String {
             .collect(),
         analysis: run.analysis.as_deref(),
         reference_analysis: run.reference_analysis.as_deref(),
+        reference_recorded: run.reference_recorded.as_deref(),
         success_criteria: run.success_criteria.as_deref(),
     };
     serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"

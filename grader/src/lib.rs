@@ -22,9 +22,11 @@ pub mod checklist;
 pub mod class;
 pub mod class_html;
 pub mod cli;
+pub mod export;
 pub mod idle;
 pub mod isolation;
 pub mod json;
+pub mod reference;
 pub mod report;
 pub mod reset;
 pub mod run;
@@ -35,7 +37,7 @@ pub mod timing_lock;
 pub mod tradeoffs;
 pub mod watch;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use cli::{Command, Selection};
 use pool_checks::{CheckInfo, CATALOGUE};
 use std::process::ExitCode;
@@ -58,6 +60,27 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
         Command::Reset(request) => {
             let stdin = std::io::stdin();
             reset::reset(&request, &mut stdin.lock(), &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ExportStudent { dir, figures } => {
+            let figures = match figures {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("Failed to read {}", path.display()))?,
+                None => measure_reference()?,
+            };
+            let mut report: serde_json::Value = serde_json::from_str(&figures)
+                .context("The reference's figures are not a JSON report")?;
+            if report.get("recorded").is_none() {
+                report["recorded"] = reference::recorded_note();
+            }
+            let figures = serde_json::to_string_pretty(&report)? + "\n";
+            let written = export::export(&build::workspace(), &dir, &figures)?;
+            println!(
+                "Wrote the student edition, {} files, to {}.\nLeft out: {}.",
+                written.len(),
+                dir.display(),
+                export::LEFT_OUT.join(", ")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Help => {
@@ -83,6 +106,29 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
         }
         Command::Grade(selection) => grade(&selection),
     }
+}
+
+/// The reference's whole JSON report, every task graded and Task 3 measured: what a student
+/// edition records.
+fn measure_reference() -> Result<String> {
+    eprintln!("Grading the reference solutions, to record their figures (a minute or two)...");
+    let selection = Selection {
+        subject: subject::Subject::Solutions,
+        task: None,
+        check: None,
+        json: true,
+        compare: false,
+    };
+    let (tasks, checks) = select(&selection)?;
+    let run = run::GradingRun::grade(&selection, tasks, &checks)?;
+    if !run.all_passed() {
+        bail!(
+            "the reference passed {} of {} checks: fix it before recording its figures",
+            run.passed(),
+            run.results.len()
+        );
+    }
+    Ok(json::render(&run))
 }
 
 /// Runs the selected checks and prints the report; success only if every one passed.

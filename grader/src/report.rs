@@ -67,6 +67,9 @@ pub fn render(run: &GradingRun, style: Style) -> String {
     if let Some(rows) = &run.analysis {
         let _ = writeln!(out);
         out.push_str(&render_table(rows, run.reference_analysis.as_deref()));
+        if let Some(recorded) = &run.reference_recorded {
+            let _ = writeln!(out, "  (the reference's figures: {recorded})");
+        }
     }
     if let Some(criteria) = &run.success_criteria {
         let _ = writeln!(out);

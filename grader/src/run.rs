@@ -22,6 +22,9 @@ pub struct GradingRun {
     pub analysis: Option<Vec<Row>>,
     /// The same table for the reference solutions (`--compare`).
     pub reference_analysis: Option<Vec<Row>>,
+    /// When and on what the reference's figures were recorded, if they were not measured now
+    /// (a student edition has no solutions to measure).
+    pub reference_recorded: Option<String>,
     /// The exercise's success criteria, with figures.
     pub success_criteria: Option<Vec<Criterion>>,
 }
@@ -43,13 +46,12 @@ impl GradingRun {
             true => Some(table::measure(&runner, &results)?),
             false => None,
         };
-        let reference_analysis = match whole_task_3 && selection.compare {
-            true => Some(table::measure(
-                &crate::build::runner(Subject::Solutions)?,
-                &[],
-            )?),
+        let reference = match whole_task_3 && selection.compare {
+            true => Some(crate::reference::figures()?),
             false => None,
         };
+        let reference_recorded = reference.as_ref().and_then(|r| r.recorded.clone());
+        let reference_analysis = reference.map(|reference| reference.rows);
         let success_criteria = whole_task_3
             .then(|| success_criteria(&results, &crate::tradeoffs::file_of(subject.crate_dir())));
         Ok(GradingRun {
@@ -58,6 +60,7 @@ impl GradingRun {
             results,
             analysis,
             reference_analysis,
+            reference_recorded,
             success_criteria,
         })
     }

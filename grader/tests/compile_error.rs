@@ -42,7 +42,7 @@ fn workshop_copy() -> PathBuf {
 /// Runs `cargo run -q -p grader -- ARGS` in the copy, with a target folder of its own beside the
 /// workshop's (so that it never replaces the workshop's own runner).
 fn grader(copy: &Path, args: &[&str]) -> Output {
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/compile-error-test");
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/copies");
     Command::new(env!("CARGO"))
         .args(["run", "-q", "-p", "grader", "--"])
         .args(args)

@@ -1,0 +1,159 @@
+//! The reference's figures for `--compare` and the class report: measured live where the
+//! reference solutions are at hand (the maintainers' repository), read from the figures recorded
+//! when the student edition was exported where they are not.
+
+use crate::build::workspace;
+use crate::subject::Subject;
+use crate::table::{self, MeasuredFigures, Row};
+use anyhow::{bail, Context, Result};
+use pool_checks::strategy::Strategy;
+use pool_checks::workloads::Workload;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// Where the student edition keeps the reference's figures: the JSON report of a whole run of
+/// the solutions, with a `recorded` object saying when and on what.
+pub const RECORDED: &str = "grader/reference-figures.json";
+
+/// The reference's figures, and where they come from.
+pub struct ReferenceFigures {
+    /// Task 3's table for the reference.
+    pub rows: Vec<Row>,
+    /// `None` when measured just now; otherwise when and on what they were recorded.
+    pub recorded: Option<String>,
+}
+
+/// Whether the reference solutions are part of this workshop (they are not in a student
+/// edition).
+pub fn solutions_at_hand() -> bool {
+    workspace()
+        .join("grader/runners/solutions/Cargo.toml")
+        .is_file()
+}
+
+/// The reference's Task 3 table: measured now if the solutions are here, else as recorded.
+pub fn figures() -> Result<ReferenceFigures> {
+    if solutions_at_hand() {
+        let runner = crate::build::runner(Subject::Solutions)?;
+        return Ok(ReferenceFigures {
+            rows: table::measure(&runner, &[])?,
+            recorded: None,
+        });
+    }
+    let path = recorded_path();
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "This edition has no reference solutions to measure, and no recorded figures at {}",
+            path.display()
+        )
+    })?;
+    read_recorded(&text)
+}
+
+/// The recorded file's path.
+pub fn recorded_path() -> PathBuf {
+    workspace().join(RECORDED)
+}
+
+/// The table and the note of a recorded report.
+pub fn read_recorded(text: &str) -> Result<ReferenceFigures> {
+    let report: Value = serde_json::from_str(text).context("The recorded figures are not JSON")?;
+    let Some(analysis) = report["analysis"].as_array() else {
+        bail!("The recorded figures hold no Task 3 table (`analysis`)");
+    };
+    let rows = analysis.iter().filter_map(row_of).collect();
+    let recorded = &report["recorded"];
+    let note = format!(
+        "recorded {} on {}",
+        recorded["at"].as_str().unwrap_or("at an unknown date"),
+        recorded["machine"].as_str().unwrap_or("an unknown machine")
+    );
+    Ok(ReferenceFigures {
+        rows,
+        recorded: Some(note),
+    })
+}
+
+/// A row of a report's `analysis`, if it names a known strategy and workload.
+fn row_of(row: &Value) -> Option<Row> {
+    let strategy = Strategy::named(row["strategy"].as_str()?)?;
+    let workload = Workload::named(row["workload"].as_str()?)?;
+    let figures = serde_json::from_value::<MeasuredFigures>(row["figures"].clone()).ok();
+    Some(Row {
+        strategy: strategy.name(),
+        workload: workload.name(),
+        missing: match figures {
+            Some(_) => None,
+            None => Some(row["missing"].as_str().unwrap_or("missing").to_string()),
+        },
+        figures,
+    })
+}
+
+/// What the `recorded` object says of this machine and this moment: the date (UTC), the
+/// system, the processor count.
+pub fn recorded_note() -> Value {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    serde_json::json!({
+        "at": today(),
+        "machine": format!(
+            "{} {}, {cores} cores",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ),
+    })
+}
+
+/// Today's date, `YYYY-MM-DD` in UTC (days since 1970 to a civil date: Howard Hinnant's
+/// algorithm).
+fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_a_date() {
+        let today = today();
+        assert_eq!(today.len(), 10, "{today}");
+        assert!(today.starts_with("20"), "{today}");
+    }
+
+    #[test]
+    fn a_recorded_report_gives_its_rows_and_says_when() {
+        let text = r#"{
+            "analysis": [
+                {"strategy": "sync", "workload": "packet-server", "missing": "not started"},
+                {"strategy": "nope", "workload": "packet-server", "missing": "x"}
+            ],
+            "recorded": {"at": "2026-12-04", "machine": "linux x86_64, 2 cores"}
+        }"#;
+        let figures = read_recorded(text).expect("it reads");
+        assert_eq!(figures.rows.len(), 1, "an unknown strategy is left out");
+        assert_eq!(figures.rows[0].strategy, "sync");
+        assert_eq!(
+            figures.recorded.as_deref(),
+            Some("recorded 2026-12-04 on linux x86_64, 2 cores")
+        );
+        assert!(read_recorded("{}").is_err(), "no table, no figures");
+    }
+}
