@@ -104,26 +104,13 @@ pub fn recorded_note() -> Value {
     })
 }
 
-/// Today's date, `YYYY-MM-DD` in UTC (days since 1970 to a civil date: Howard Hinnant's
-/// algorithm).
+/// Today's date, `YYYY-MM-DD` in UTC.
 fn today() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let (year, month, day) = crate::reset::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 
