@@ -26,6 +26,7 @@ pub mod export;
 pub mod idle;
 pub mod isolation;
 pub mod json;
+pub mod last_run;
 pub mod reference;
 pub mod report;
 pub mod reset;
@@ -44,7 +45,15 @@ use std::process::ExitCode;
 
 /// Does what the command line `args` (without the program name) asks.
 pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
-    match cli::parse(args)? {
+    let command = match cli::parse(args) {
+        Ok(command) => command?,
+        // Help, the version, or a usage error, as clap words it (with a suggestion for a typo).
+        Err(answer) => {
+            let _ = answer.print();
+            return Ok(ExitCode::from(if answer.use_stderr() { 2 } else { 0 }));
+        }
+    };
+    match command {
         Command::Class { paths, csv, html } => {
             let class = class::read(&class::report_files(&paths)?);
             print!("{}", class::render_text(&class));
@@ -83,15 +92,11 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Help => {
-            println!("{}", cli::USAGE);
-            Ok(ExitCode::SUCCESS)
-        }
         Command::ListFixtures => {
             print!("{}", grader_runner::fixture_table::render_list());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Hint(id) => {
+        Command::Hint(Some(id)) => {
             let info = find_check(&id)?;
             print!(
                 "{}",
@@ -99,9 +104,30 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Hint(None) => {
+            let statuses = last_run::load();
+            match last_run::next_to_explain(&statuses) {
+                Some(info) => {
+                    let why = match statuses.get(info.id) {
+                        Some(status) => format!("the first check that did not pass ({status})"),
+                        None => "the first check not graded yet".to_string(),
+                    };
+                    println!("Next, {why}; `hint ID` explains any other.\n");
+                    print!(
+                        "{}",
+                        report::render_hint(subject::Subject::Exercises, &info)
+                    );
+                }
+                None => println!("Every check passed in your last runs: nothing left to explain."),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::List(selection) => {
             let (tasks, checks) = select(&selection)?;
-            print!("{}", report::render_list(&tasks, &checks));
+            print!(
+                "{}",
+                report::render_list(&tasks, &checks, &last_run::load())
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Grade(selection) => grade(&selection),
@@ -135,6 +161,7 @@ fn measure_reference() -> Result<String> {
 fn grade(selection: &Selection) -> Result<ExitCode> {
     let (tasks, checks) = select(selection)?;
     let run = run::GradingRun::grade(selection, tasks, &checks)?;
+    last_run::save(&run);
     if selection.json {
         print!("{}", json::render(&run));
     } else {

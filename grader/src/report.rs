@@ -329,8 +329,8 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
     out
 }
 
-/// The text of `--list`.
-pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
+/// The text of `--list`, with each check's status in the last run that graded it, if any.
+pub fn render_list(tasks: &[u8], checks: &[CheckInfo], last: &crate::last_run::Statuses) -> String {
     let mut out = String::new();
     for task in TASKS.iter().filter(|task| tasks.contains(&task.number)) {
         let _ = writeln!(
@@ -339,7 +339,12 @@ pub fn render_list(tasks: &[u8], checks: &[CheckInfo]) -> String {
             task.number, task.title, task.summary
         );
         for check in checks.iter().filter(|c| c.task == task.number) {
-            let _ = writeln!(out, "  {:<20} {}", check.id, check.title);
+            if last.is_empty() {
+                let _ = writeln!(out, "  {:<20} {}", check.id, check.title);
+            } else {
+                let status = last.get(check.id).map_or("-", String::as_str);
+                let _ = writeln!(out, "  {status:<16} {:<20} {}", check.id, check.title);
+            }
         }
     }
     out

@@ -2,7 +2,7 @@
 //! carries (`grader/stubs/`, built into the binary: no git needed), after asking, and keeps what
 //! it overwrote in a backup folder.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -189,38 +189,6 @@ pub fn reset(
         shown(&backup, &request.root)
     )?;
     Ok(())
-}
-
-/// Parses `reset`'s arguments: a task number or `--all`, `--yes`, `--root DIR`.
-pub fn parse(args: &mut impl Iterator<Item = String>) -> Result<ResetRequest> {
-    let mut request = ResetRequest {
-        tasks: Vec::new(),
-        confirmed: false,
-        root: default_root(),
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--all" => request.tasks = pool_checks::TASKS.iter().map(|task| task.number).collect(),
-            "--yes" => request.confirmed = true,
-            "--root" => {
-                let root = args.next().context("`--root` needs a folder")?;
-                request.root = PathBuf::from(root);
-            }
-            other => match other.parse::<u8>() {
-                Ok(number) if pool_checks::TASKS.iter().any(|task| task.number == number) => {
-                    request.tasks.push(number)
-                }
-                _ => bail!(
-                    "reset takes a task number from 1 to {} or --all, not `{other}`",
-                    pool_checks::TASKS.len()
-                ),
-            },
-        }
-    }
-    if request.tasks.is_empty() {
-        bail!("reset needs a task number (e.g. `reset 1`) or --all");
-    }
-    Ok(request)
 }
 
 fn describe_tasks(tasks: &[u8]) -> String {

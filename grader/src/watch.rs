@@ -48,24 +48,10 @@ enum Happening {
     Quit,
 }
 
-/// Parses `watch`'s arguments: `--plain`, `--root DIR`, `--grader PATH`.
-pub fn parse(args: &mut impl Iterator<Item = String>) -> Result<WatchOptions> {
-    let mut options = WatchOptions {
-        root: crate::reset::default_root(),
-        plain: !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal(),
-        grader: None,
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--plain" => options.plain = true,
-            "--root" => options.root = args.next().context("`--root` needs a folder")?.into(),
-            "--grader" => {
-                options.grader = Some(args.next().context("`--grader` needs a path")?.into())
-            }
-            other => anyhow::bail!("unknown argument `{other}` for watch"),
-        }
-    }
-    Ok(options)
+/// Whether both standard output and standard input are a terminal (otherwise `watch` prints
+/// lines and reads keys as lines).
+pub fn on_a_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }
 
 /// Watches and re-grades until `q` or Ctrl-C.

@@ -7,11 +7,29 @@ use std::process::{Command, Output};
 
 /// Runs the grader with `args`, without colour.
 pub fn grader(args: &[&str]) -> Output {
+    grader_keeping(args, &fresh_last_run())
+}
+
+/// Runs the grader binary with `args`, keeping its statuses for `--list` and `hint` in
+/// `last_run` (each plain [`grader`] call gets a fresh file, so that no test sees another's).
+pub fn grader_keeping(args: &[&str], last_run: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_grader"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env("GRADER_LAST_RUN", last_run)
         .output()
         .expect("Failed to run the grader binary")
+}
+
+/// A file name no other call uses, for [`grader_keeping`].
+pub fn fresh_last_run() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "grader-last-run-{}-{}.json",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 /// Runs the grader with `args` plus `--json` and parses its report.

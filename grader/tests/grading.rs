@@ -105,16 +105,21 @@ fn list_and_hint_explain_the_checks() {
 #[test]
 fn bad_arguments_get_a_clear_error() {
     for (args, message) in [
-        (&["--frobnicate"][..], "unknown argument `--frobnicate`"),
+        (&["--frobnicate"][..], "unexpected argument '--frobnicate'"),
         (
             &["--check", "no-such-check"][..],
             "there is no check called `no-such-check`",
         ),
         (
             &["--task", "9"][..],
-            "--task takes a task number from 1 to 4, not `9`",
+            "invalid value '9' for '--task <N>': a task number from 1 to 4, not `9`",
         ),
-        (&["--task"][..], "`--task` needs a value"),
+        (&["--task"][..], "a value is required for '--task <N>'"),
+        (
+            &["--chek", "sync-reuse"][..],
+            "a similar argument exists: '--check'",
+        ),
+        (&["wacth"][..], "unrecognized subcommand 'wacth'"),
         (&["--fixture", "nope"][..], "no fixture called `nope`"),
         (&["hint", "nope"][..], "there is no check called `nope`"),
     ] {
@@ -130,6 +135,69 @@ fn bad_arguments_get_a_clear_error() {
             "{args:?}: expected {message:?} in {stderr:?}"
         );
     }
+}
+
+#[test]
+fn every_command_answers_help_and_the_grader_its_version() {
+    for (args, words) in [
+        (&["--help"][..], "Usage: grader [OPTIONS] [COMMAND]"),
+        (&["watch", "--help"], "Re-grade on every save"),
+        (
+            &["class", "--help"],
+            "Usage: grader class [OPTIONS] <PATHS>...",
+        ),
+        (&["reset", "--help"], "Usage: grader reset [OPTIONS] [TASK]"),
+        (
+            &["hint", "--help"],
+            "With no ID, the first check that did not pass",
+        ),
+        (
+            &["--version"],
+            concat!("grader ", env!("CARGO_PKG_VERSION")),
+        ),
+    ] {
+        let output = grader(args);
+        let said = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{args:?}: {said}");
+        assert!(
+            said.contains(words),
+            "{args:?}: expected {words:?} in {said}"
+        );
+    }
+}
+
+#[test]
+fn hint_with_no_id_explains_the_next_check_and_list_shows_the_last_statuses() {
+    let last_run = common::fresh_last_run();
+    // Nothing graded yet: the first check of the workshop.
+    let said = common::grader_keeping(&["hint"], &last_run);
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(
+        said.contains("the first check not graded yet") && said.contains("sync-factory (task 1)"),
+        "{said}"
+    );
+    // After a run of one check on the reference (statuses of the exercises only are kept) and
+    // one on the exercises, the next is the first that did not pass there.
+    std::fs::write(
+        &last_run,
+        r#"{"sync-factory": "passed", "sync-reuse": "failed"}"#,
+    )
+    .expect("write");
+    let said = common::grader_keeping(&["hint"], &last_run);
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(
+        said.contains("the first check that did not pass (failed)")
+            && said.contains("sync-reuse (task 1)"),
+        "{said}"
+    );
+    let list = common::grader_keeping(&["--list", "--task", "1"], &last_run);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.lines()
+            .any(|line| line.contains("passed") && line.contains("sync-factory")),
+        "{list}"
+    );
+    let _ = std::fs::remove_file(&last_run);
 }
 
 #[test]
