@@ -1,7 +1,7 @@
 //! # Task 3: the measurement toolkit
 //!
 //! TODO: build the two tools every claim about a pool rests on. The grader uses the same method
-//! for its success criteria (README, "How the ratios are measured"), and checks yours against
+//! for its success criteria (docs/measurement.md, "How the ratios are measured"), and checks yours against
 //! work whose answer is known.
 //!
 //! 1. `count_allocations(work)`: how many allocator calls `work` made. Take a

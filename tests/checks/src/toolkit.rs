@@ -133,7 +133,7 @@ fn measure_known_ratios<W: Task3>(workshop: &W, competitor: Option<&Competitor>)
                      gave your thread's processor to another thread for 1 ms, and your toolkit \
                      counted that time, as a wall clock (Instant) does. Time each side by the \
                      thread's CPU time (cpu_time::ThreadTime), which stops while the thread is \
-                     off the processor (README, \"How the ratios are measured\")"
+                     off the processor (docs/measurement.md, \"How the ratios are measured\")"
                 } else {
                     ""
                 };

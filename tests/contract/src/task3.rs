@@ -22,7 +22,7 @@ pub trait Task3 {
     /// How many times faster `candidate` runs than `baseline`: the median, over `rounds`
     /// rounds, of each round's baseline time per run divided by its candidate time per run,
     /// each side timed by the thread's CPU time as its fastest of a few short interleaved
-    /// slices (the grader's own method: README, "How the ratios are measured").
+    /// slices (the grader's own method: docs/measurement.md, "How the ratios are measured").
     fn throughput_ratio(
         &self,
         baseline: &mut dyn FnMut(),
