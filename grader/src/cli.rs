@@ -122,7 +122,7 @@ enum Sub {
     /// exercises/.backup/.
     Reset {
         /// The task (1 to 4).
-        #[arg(value_parser = task_number, required_unless_present = "all")]
+        #[arg(value_parser = reset_task_number, required_unless_present = "all")]
         task: Option<u8>,
         /// Every task.
         #[arg(long, conflicts_with = "task")]
@@ -164,6 +164,11 @@ fn task_number(text: &str) -> Result<u8, String> {
         .ok()
         .filter(|n| pool_checks::TASKS.iter().any(|t| t.number == *n))
         .ok_or_else(|| format!("a task number from 1 to {last}, not `{text}`"))
+}
+
+/// A task number for `reset`, whose other choice is `--all`.
+fn reset_task_number(text: &str) -> Result<u8, String> {
+    task_number(text).map_err(|why| format!("reset takes {why} (or --all for every task)"))
 }
 
 /// What the command line asks, or clap's answer (help, version, or a usage error) to print.
