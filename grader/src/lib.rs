@@ -7,40 +7,25 @@
 //! measure a cell of Task 3's table); the runner answers with one message line
 //! (`grader_runner`). So a student's file that does not compile breaks no command.
 //!
-//! - [`cli`]: the command line; [`run`]: one grading run as data, which [`report`] (text) and
-//!   [`json`] render.
-//! - [`build`] (the runners), [`isolation`] (one child process per check), [`idle`] (telling a
-//!   deadlock from a slow pool), [`status`] (how a check ended), [`timing_lock`] (one timer on
-//!   the machine at a time).
-//! - [`table`] and [`checklist`]: Task 3's table and the exercise's checklist; [`tradeoffs`].
-//! - [`subject`]: whose pools (the fixtures' table is `grader_runner::fixture_table`).
-//! - [`watch`]: re-grading on every save; [`reset`]: putting a task's files back as shipped; [`class`] and [`class_html`]: many
-//!   students' reports in one table.
+//! The modules come in three layers, each importing only from the ones below it:
+//!
+//! - [`commands`]: the command line ([`cli`]), [`watch`], [`reset`], [`export`].
+//! - [`rendering`]: the text [`report`], the [`json`] report, the [`class`] report and its page.
+//! - [`grading`]: whose pools, building their runner, running each check in a process of its
+//!   own, Task 3's analysis, one grading run as data ([`run`]).
 
-pub mod build;
-pub mod checklist;
-pub mod class;
-pub mod class_html;
-pub mod cli;
-pub mod export;
-pub mod idle;
-pub mod isolation;
-pub mod json;
-pub mod last_run;
-pub mod reference;
-pub mod report;
-pub mod reset;
-pub mod run;
-pub mod status;
-pub mod subject;
-pub mod table;
-pub mod timing_lock;
-pub mod tradeoffs;
-pub mod watch;
+pub mod commands;
+pub mod grading;
+pub mod rendering;
 
 use anyhow::{bail, Context, Result};
-use cli::{Command, Selection};
+use commands::cli::{self, Command};
+use commands::{export, reset, watch};
+use grading::last_run;
+use grading::{build, reference, run, subject};
 use pool_checks::{CheckInfo, CATALOGUE};
+use rendering::{class, class_html, json, report};
+use run::Selection;
 use std::process::ExitCode;
 
 /// Does what the command line `args` (without the program name) asks.
@@ -197,6 +182,62 @@ fn find_check(id: &str) -> Result<CheckInfo> {
         Some(info) => Ok(*info),
         None => {
             bail!("there is no check called `{id}`; `cargo run -p grader -- --list` lists them")
+        }
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// Every `.rs` file under `folder`, with its text.
+    fn sources(folder: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(folder)
+            .expect("a source folder")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(sources(&path));
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                found.push((path, text));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_layers_import_downwards_only() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        // Each layer, and the layers above it, which it must not name.
+        for (layer, above) in [
+            ("grading", &["crate::rendering", "crate::commands"][..]),
+            ("rendering", &["crate::commands"][..]),
+        ] {
+            for (path, text) in sources(&src.join(layer)) {
+                for name in above {
+                    assert!(
+                        !text.contains(name),
+                        "{} names {name}: {layer} must not import from a layer above it",
+                        path.display()
+                    );
+                }
+            }
+        }
+        // A module names its siblings and children, never its parent's own items (outside its
+        // tests, which live inside the module they test).
+        for (path, text) in sources(&src) {
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for line in code.lines().map(str::trim) {
+                let Some(path_after) = line.strip_prefix("use super::") else {
+                    continue;
+                };
+                assert!(
+                    path_after.contains("::"),
+                    "{}: `{line}` imports from its parent",
+                    path.display()
+                );
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{every_check_id, grade_json, statuses};
-use grader::status::Status;
+use grader::grading::status::Status;
 use grader_runner::fixture_table::{Kind, FIXTURES};
 use pool_checks::CATALOGUE;
 use std::sync::atomic::{AtomicUsize, Ordering};

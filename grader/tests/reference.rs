@@ -60,8 +60,9 @@ fn the_json_report_of_the_solutions_has_a_stable_shape() {
 
 #[test]
 fn the_reference_answers_every_tradeoffs_question() {
-    let reference = std::fs::read_to_string(grader::tradeoffs::file_of("solutions")).unwrap();
-    let tally = grader::tradeoffs::count(&reference);
+    let reference =
+        std::fs::read_to_string(grader::grading::tradeoffs::file_of("solutions")).unwrap();
+    let tally = grader::grading::tradeoffs::count(&reference);
     assert!(tally.questions >= 7, "{tally:?}");
     assert_eq!(tally.answered, tally.questions, "the reference answers all");
 }

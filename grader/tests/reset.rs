@@ -3,7 +3,7 @@
 
 mod common;
 
-use grader::reset::STUBS;
+use grader::grading::task_files::STUBS;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 fn workshop_copy(name: &str) -> PathBuf {
     let root = std::env::temp_dir().join(format!("grader-watch-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    for stub in &grader::reset::STUBS {
+    for stub in &grader::grading::task_files::STUBS {
         let path = root.join(stub.path);
         std::fs::create_dir_all(path.parent().expect("a folder")).expect("create");
         std::fs::write(path, stub.contents).expect("write");
@@ -157,7 +157,7 @@ fn graded_by_hand() -> (Vec<(usize, usize)>, Option<String>) {
 fn cell(task: u8, (passed, total): (usize, usize)) -> String {
     format!(
         "Task {task} [{}] {passed}/{total}",
-        grader::report::bar(passed, total, 10)
+        grader::rendering::report::bar(passed, total, 10)
     )
 }
 

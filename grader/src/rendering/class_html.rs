@@ -3,7 +3,7 @@
 //! fails most first; per strategy, the spread of the class's packet-server ratios beside the
 //! reference's; and the table with its flags.
 
-use crate::class::{ratio_cell, ClassReport, ClassRow};
+use crate::rendering::class::{ratio_cell, ClassReport, ClassRow};
 use pool_checks::strategy::Strategy;
 use std::fmt::Write;
 

@@ -4,9 +4,9 @@
 //! is the compile error. A student's panic, deadlock, infinite loop, abort or stack overflow fails that
 //! one check and the others still run.
 
-use crate::build::Runner;
-use crate::idle::CpuWatch;
-use crate::status::{CheckResult, Status};
+use crate::grading::build::Runner;
+use crate::grading::idle::CpuWatch;
+use crate::grading::status::{CheckResult, Status};
 use anyhow::{Context, Result};
 use grader_runner::not_built::NOT_BUILT;
 use grader_runner::protocol::{Message, Request};
@@ -27,7 +27,7 @@ pub fn run_all(runner: &Runner, checks: &[CheckInfo], jobs: usize) -> Result<Vec
     for (indices, jobs, alone) in [(shared, jobs, false), (timed, 1, true)] {
         let batch: Vec<CheckInfo> = indices.iter().map(|&index| checks[index]).collect();
         // The timed checks: no other grader on the machine times meanwhile.
-        let _timing = (alone && !batch.is_empty()).then(crate::timing_lock::acquire);
+        let _timing = (alone && !batch.is_empty()).then(crate::grading::timing_lock::acquire);
         for (index, result) in indices.into_iter().zip(run_batch(runner, &batch, jobs)?) {
             results[index] = Some(result);
         }
@@ -91,7 +91,7 @@ pub struct ChildRun {
     /// Its time limit.
     pub limit: Duration,
     /// The tasks its runner was built without, with their compile errors.
-    not_built: Vec<crate::build::CompileError>,
+    not_built: Vec<crate::grading::build::CompileError>,
     /// The secret its message lines carry: handed over on its standard input, so that a pool
     /// printing a message line of its own cannot fake a verdict.
     nonce: String,

@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn the_template_answers_none() {
-        let template = include_str!("../stubs/TRADEOFFS.md");
+        let template = include_str!("../../stubs/TRADEOFFS.md");
         let tally = count(template);
         assert_eq!((tally.answered, tally.questions), (0, 7), "{tally:?}");
         assert!(tally

@@ -2,8 +2,8 @@
 //! `--list` shows each check's last status and `hint` with no id knows the next check to explain.
 //! A run of one task or one check updates its own checks and keeps the others'.
 
-use crate::run::GradingRun;
-use crate::subject::Subject;
+use crate::grading::run::GradingRun;
+use crate::grading::subject::Subject;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -15,7 +15,7 @@ pub type Statuses = BTreeMap<String, String>;
 pub fn path() -> PathBuf {
     match std::env::var_os("GRADER_LAST_RUN") {
         Some(file) => PathBuf::from(file),
-        None => crate::build::workspace().join("target/grader/last-statuses.json"),
+        None => crate::grading::build::workspace().join("target/grader/last-statuses.json"),
     }
 }
 

@@ -2,9 +2,9 @@
 //! reference solutions are at hand (the maintainers' repository), read from the figures recorded
 //! when the student edition was exported where they are not.
 
-use crate::build::workspace;
-use crate::subject::Subject;
-use crate::table::{self, MeasuredFigures, Row};
+use crate::grading::analysis::{self, MeasuredFigures, Row};
+use crate::grading::build::workspace;
+use crate::grading::subject::Subject;
 use anyhow::{bail, Context, Result};
 use pool_checks::strategy::Strategy;
 use pool_checks::workloads::Workload;
@@ -34,9 +34,9 @@ pub fn solutions_at_hand() -> bool {
 /// The reference's Task 3 table: measured now if the solutions are here, else as recorded.
 pub fn figures() -> Result<ReferenceFigures> {
     if solutions_at_hand() {
-        let runner = crate::build::runner(Subject::Solutions)?;
+        let runner = crate::grading::build::runner(Subject::Solutions)?;
         return Ok(ReferenceFigures {
-            rows: table::measure(&runner, &[])?,
+            rows: analysis::measure(&runner, &[])?,
             recorded: None,
         });
     }
@@ -110,7 +110,7 @@ fn today() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-    let (year, month, day) = crate::reset::civil_from_days(days);
+    let (year, month, day) = crate::grading::dates::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

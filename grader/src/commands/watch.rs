@@ -8,12 +8,14 @@
 //! watcher kills, whole, before it quits, on `q` or Ctrl-C alike: no child outlives it.
 
 mod grading;
+mod happening;
 mod keys;
 mod state;
 
-use crate::reset::STUBS;
+use crate::grading::task_files::STUBS;
 use anyhow::{Context, Result};
 use grading::{kill_group, own_process_group, read_all};
+use happening::Happening;
 use keys::{read_lines, RawKeys};
 use notify::{RecursiveMode, Watcher};
 use state::{state_of, TaskState};
@@ -36,16 +38,6 @@ pub struct WatchOptions {
     /// Grade with this grader binary instead of `cargo run -p grader` (for the grader's tests:
     /// no build).
     pub grader: Option<PathBuf>,
-}
-
-/// What happened, for the watcher's loop.
-enum Happening {
-    /// A file under `exercises/` changed.
-    Changed(PathBuf),
-    /// A key (or, in plain mode, the first letter of a line).
-    Key(char),
-    /// Ctrl-C, or the terminal closed.
-    Quit,
 }
 
 /// Whether both standard output and standard input are a terminal (otherwise `watch` prints
@@ -269,7 +261,7 @@ impl Watch<'_> {
                 None => format!(
                     "Task {} [{}] {}/{}",
                     task.number,
-                    crate::report::bar(state.passed, state.total, 10),
+                    crate::rendering::report::bar(state.passed, state.total, 10),
                     state.passed,
                     state.total
                 ),
@@ -306,7 +298,11 @@ impl Watch<'_> {
         };
         match pool_checks::CATALOGUE.iter().find(|info| info.id == id) {
             Some(info) => self.say(
-                crate::report::render_hint(crate::subject::Subject::Exercises, info).trim_end(),
+                crate::rendering::report::render_hint(
+                    crate::grading::subject::Subject::Exercises,
+                    info,
+                )
+                .trim_end(),
             ),
             None => self.say(&format!("no check called {id}")),
         }

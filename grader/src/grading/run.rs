@@ -2,13 +2,27 @@
 //! Task 3, the performance table and the exercise's checklist. Both renderers (the text report
 //! and `--json`) draw from it and from nothing else.
 
-use crate::checklist::{success_criteria, Criterion};
-use crate::cli::Selection;
-use crate::status::CheckResult;
-use crate::subject::Subject;
-use crate::table::{self, Row};
+use crate::grading::analysis::{self, Row};
+use crate::grading::status::CheckResult;
+use crate::grading::subject::Subject;
+use crate::grading::success_criteria::{success_criteria, Criterion};
 use anyhow::Result;
 use pool_checks::CheckInfo;
+
+/// Which implementation and which checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Whose pools are graded.
+    pub subject: Subject,
+    /// Only this task's checks.
+    pub task: Option<u8>,
+    /// Only this check.
+    pub check: Option<String>,
+    /// Print one JSON report instead of text.
+    pub json: bool,
+    /// Also measure the reference and show its figures beside the subject's.
+    pub compare: bool,
+}
 
 /// Everything one run of the grader found.
 pub struct GradingRun {
@@ -38,22 +52,26 @@ impl GradingRun {
         // a check blocked in a deadlock (until the grader notices) does not hold a core's turn.
         // The timed ones run alone afterwards.
         let jobs = 2 * std::thread::available_parallelism().map_or(2, |cores| cores.get());
-        let runner = crate::build::runner(subject)?;
-        let results = crate::isolation::run_all(&runner, checks, jobs)?;
+        let runner = crate::grading::build::runner(subject)?;
+        let results = crate::grading::isolation::run_all(&runner, checks, jobs)?;
         // Task 3's table and checklist come with a run of whole tasks, not of a single check.
         let whole_task_3 = tasks.contains(&3) && selection.check.is_none();
         let analysis = match whole_task_3 {
-            true => Some(table::measure(&runner, &results)?),
+            true => Some(analysis::measure(&runner, &results)?),
             false => None,
         };
         let reference = match whole_task_3 && selection.compare {
-            true => Some(crate::reference::figures()?),
+            true => Some(crate::grading::reference::figures()?),
             false => None,
         };
         let reference_recorded = reference.as_ref().and_then(|r| r.recorded.clone());
         let reference_analysis = reference.map(|reference| reference.rows);
-        let success_criteria = whole_task_3
-            .then(|| success_criteria(&results, &crate::tradeoffs::file_of(subject.crate_dir())));
+        let success_criteria = whole_task_3.then(|| {
+            success_criteria(
+                &results,
+                &crate::grading::tradeoffs::file_of(subject.crate_dir()),
+            )
+        });
         Ok(GradingRun {
             subject,
             tasks,

@@ -1,7 +1,7 @@
 //! The watcher's keys: single keys on a terminal (raw mode, restored when dropped), or lines on
 //! standard input in plain mode.
 
-use super::Happening;
+use super::happening::Happening;
 use anyhow::{Context, Result};
 use std::io::BufRead;
 use std::sync::mpsc::Sender;

@@ -58,7 +58,7 @@ pub fn export(root: &Path, dir: &Path, figures: &str) -> Result<Vec<PathBuf>> {
         write(dir, &file, &contents)?;
         written.push(file);
     }
-    let recorded = PathBuf::from(crate::reference::RECORDED);
+    let recorded = PathBuf::from(crate::grading::reference::RECORDED);
     write(dir, &recorded, figures.as_bytes())?;
     written.push(recorded);
     Ok(written)

@@ -1,7 +1,7 @@
 //! How a check ended, in the words reports use: one type for one result, from the child's
 //! message (or its silence) to the report.
 
-use crate::build::CompileError;
+use crate::grading::build::CompileError;
 use pool_checks::{CheckInfo, Evidence, Failure};
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `class`: many students' JSON reports (`--json`) read into one table, for an instructor:
 //! checks passed per task, the packet-server ratios beside the reference's, and a flag on any
 //! report from another report version or whose totals disagree with its own checks. Rendered
-//! for the terminal and as CSV here, as a self-contained HTML page in [`crate::class_html`].
+//! for the terminal and as CSV here, as a self-contained HTML page in `class_html`.
 
 use anyhow::{bail, Context, Result};
 use pool_checks::strategy::Strategy;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The report version this grader writes (and reads without a flag).
-pub const REPORT_VERSION: u64 = crate::json::REPORT_VERSION as u64;
+pub const REPORT_VERSION: u64 = crate::rendering::json::REPORT_VERSION as u64;
 
 /// One student's report, as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,7 +218,7 @@ pub fn read(files: &[PathBuf]) -> ClassReport {
 
 /// The reference's ratios as a student edition recorded them, if this is one.
 fn recorded_reference() -> Option<Vec<(&'static str, Option<f64>)>> {
-    let text = std::fs::read_to_string(crate::reference::recorded_path()).ok()?;
+    let text = std::fs::read_to_string(crate::grading::reference::recorded_path()).ok()?;
     let report: Value = serde_json::from_str(&text).ok()?;
     report.get("analysis").map(ratios_of)
 }

@@ -1,11 +1,11 @@
 //! The machine-readable report (`--json`): one JSON document per run, for instructors who
 //! collect results from many students.
 
-use crate::checklist::Criterion;
-use crate::run::GradingRun;
-use crate::status::{CheckResult, Status};
-use crate::subject::Subject;
-use crate::table::Row;
+use crate::grading::analysis::Row;
+use crate::grading::run::GradingRun;
+use crate::grading::status::{CheckResult, Status};
+use crate::grading::subject::Subject;
+use crate::grading::success_criteria::Criterion;
 use serde::Serialize;
 
 /// Bumped whenever a field changes meaning or disappears. 2: the ratios and peaks of

@@ -2,7 +2,7 @@
 //! all their checks, the criteria checks' figures (reported by the checks as data), monitoring,
 //! and the trade-offs file.
 
-use crate::status::{CheckResult, Status};
+use crate::grading::status::{CheckResult, Status};
 use pool_checks::strategy::Strategy;
 use pool_checks::{CriteriaFigures, Role};
 use serde::Serialize;
@@ -66,7 +66,7 @@ pub fn success_criteria(results: &[CheckResult], tradeoffs: &Path) -> Vec<Criter
     let all_criteria_passed = criteria
         .iter()
         .all(|(_, result)| result.is_some_and(|result| result.status.passed()));
-    let answered = crate::tradeoffs::answered(tradeoffs);
+    let answered = crate::grading::tradeoffs::answered(tradeoffs);
     let monitoring_checks: Vec<&CheckResult> = role(Role::Monitoring).collect();
     let monitoring = (!monitoring_checks.is_empty()).then(|| {
         let passing = monitoring_checks

@@ -3,7 +3,7 @@
 //! one task leaves the others gradable: the runner is built with the tasks that compile, and the
 //! others are reported as not compiling, with their first error's file, line and message.
 
-use crate::subject::Subject;
+use crate::grading::subject::Subject;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,8 +1,9 @@
 //! The command line, parsed by `clap`: what the grader was asked to do.
 
-use crate::reset::ResetRequest;
-use crate::subject::Subject;
-use crate::watch::WatchOptions;
+use crate::commands::reset::ResetRequest;
+use crate::commands::watch::WatchOptions;
+use crate::grading::run::Selection;
+use crate::grading::subject::Subject;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -37,21 +38,6 @@ pub enum Command {
     },
     /// Name the grader's broken test pools.
     ListFixtures,
-}
-
-/// Which implementation and which checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// Whose pools are graded.
-    pub subject: Subject,
-    /// Only this task's checks.
-    pub task: Option<u8>,
-    /// Only this check.
-    pub check: Option<String>,
-    /// Print one JSON report instead of text.
-    pub json: bool,
-    /// Also measure the reference and show its figures beside the subject's.
-    pub compare: bool,
 }
 
 /// Grades the workshop's pools: every check runs in a process of its own, with a time limit.
@@ -187,8 +173,8 @@ fn command_of(cli: Cli) -> anyhow::Result<Command> {
             root,
             grader,
         }) => Command::Watch(WatchOptions {
-            root: root.unwrap_or_else(crate::reset::default_root),
-            plain: plain || !crate::watch::on_a_terminal(),
+            root: root.unwrap_or_else(crate::commands::reset::default_root),
+            plain: plain || !crate::commands::watch::on_a_terminal(),
             grader,
         }),
         Some(Sub::Reset {
@@ -202,7 +188,7 @@ fn command_of(cli: Cli) -> anyhow::Result<Command> {
                 (false, Some(task)) => vec![task],
             },
             confirmed: yes,
-            root: root.unwrap_or_else(crate::reset::default_root),
+            root: root.unwrap_or_else(crate::commands::reset::default_root),
         }),
         Some(Sub::Class { paths, csv, html }) => Command::Class { paths, csv, html },
         Some(Sub::ExportStudent { dir, figures }) => Command::ExportStudent { dir, figures },

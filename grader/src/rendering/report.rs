@@ -2,11 +2,11 @@
 //! line, and for the first failures what was expected, what was seen, why it matters, a hint and
 //! the file to edit; then Task 3's table and the exercise's checklist, when the run has them.
 
-use crate::checklist::Criterion;
-use crate::run::GradingRun;
-use crate::status::{CheckResult, Status};
-use crate::subject::Subject;
-use crate::table::Row;
+use crate::grading::analysis::Row;
+use crate::grading::run::GradingRun;
+use crate::grading::status::{CheckResult, Status};
+use crate::grading::subject::Subject;
+use crate::grading::success_criteria::Criterion;
 use pool_checks::{CheckInfo, TASKS};
 use std::fmt::Write;
 
@@ -330,7 +330,11 @@ pub fn render_hint(subject: Subject, info: &CheckInfo) -> String {
 }
 
 /// The text of `--list`, with each check's status in the last run that graded it, if any.
-pub fn render_list(tasks: &[u8], checks: &[CheckInfo], last: &crate::last_run::Statuses) -> String {
+pub fn render_list(
+    tasks: &[u8],
+    checks: &[CheckInfo],
+    last: &crate::grading::last_run::Statuses,
+) -> String {
     let mut out = String::new();
     for task in TASKS.iter().filter(|task| tasks.contains(&task.number)) {
         let _ = writeln!(

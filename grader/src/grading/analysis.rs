@@ -1,9 +1,9 @@
 //! Task 3's performance table: every strategy on every standard workload, each cell measured in
 //! a child process of its own, alone on the machine.
 
-use crate::build::Runner;
-use crate::isolation::run_child;
-use crate::status::{CheckResult, Status};
+use crate::grading::build::Runner;
+use crate::grading::isolation::run_child;
+use crate::grading::status::{CheckResult, Status};
 use anyhow::Result;
 pub use grader_runner::protocol::{MeasuredFigures, PeakLive};
 use grader_runner::protocol::{Message, Request};
@@ -37,7 +37,7 @@ pub struct Row {
 /// cost three more time limits.
 pub fn measure(runner: &Runner, results: &[CheckResult]) -> Result<Vec<Row>> {
     // Every row times things: no other grader on the machine times meanwhile.
-    let _timing = crate::timing_lock::acquire();
+    let _timing = crate::grading::timing_lock::acquire();
     let mut rows = Vec::new();
     for strategy in Strategy::ALL {
         let unfinished = results.iter().find(|result| {

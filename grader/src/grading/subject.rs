@@ -57,7 +57,7 @@ impl Subject {
         match self {
             Subject::Fixture(_) => "grader/runners/fixtures/src/lib.rs".into(),
             Subject::Solutions => format!("solutions/src/{}", check.file),
-            Subject::Exercises => crate::reset::exercise_path(check.file)
+            Subject::Exercises => crate::grading::task_files::exercise_path(check.file)
                 .map_or_else(|| format!("exercises/{}", check.file), str::to_string),
         }
     }
