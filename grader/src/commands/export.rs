@@ -1,14 +1,15 @@
 //! `export-student DIR`: writes the student edition, a copy of the workshop without the answers,
 //! for the repository students receive (the GitHub Classroom template). Left out: the reference
 //! solutions and every crate, test, snapshot and script that needs them (the fixtures' pools wrap
-//! the reference's), and the maintainers' CI. The reference's Task 3 figures are measured once
-//! and recorded (`grader/reference-figures.json`), for `--compare` and the class report.
+//! the reference's), and the maintainers' CI (`.ci/`, the cross-platform workflow). The
+//! reference's Task 3 figures are measured once and recorded (`grader/reference-figures.json`),
+//! for `--compare` and the class report.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 /// Folders and files (relative to the workshop's folder) the edition leaves out.
-pub const LEFT_OUT: [&str; 12] = [
+pub const LEFT_OUT: [&str; 13] = [
     ".git",
     "target",
     "exercises/.backup",
@@ -21,6 +22,7 @@ pub const LEFT_OUT: [&str; 12] = [
     "grader/tests/snapshots/reference__solutions_json_report.snap",
     "scripts/load-test",
     ".ci",
+    ".github/workflows/platforms.yml",
 ];
 
 /// The packages the edition leaves out, as the workspace's manifest names them.
