@@ -40,6 +40,7 @@ fn start(root: &Path, grader: &Path, marker: &str) -> Watching {
         .arg("--grader")
         .arg(grader)
         .env("GRADER_WATCH_TEST", marker)
+        .env("GRADER_LAST_RUN", root.join("last-statuses.json"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -244,4 +245,27 @@ fn quitting_leaves_no_child_behind() {
         );
         let _ = std::fs::remove_dir_all(&root);
     }
+}
+
+#[test]
+fn the_watcher_shows_the_last_run_before_it_grades() {
+    let root = workshop_copy("last-run");
+    // The last runs passed two of Task 1's checks and never graded the other tasks.
+    std::fs::write(
+        root.join("last-statuses.json"),
+        r#"{"sync-factory": "passed", "sync-reuse": "passed", "sync-reset": "failed"}"#,
+    )
+    .expect("write");
+    let mut watching = start(&root, &slow_grader(&root), "last-run");
+    watching.wait_for("As of your last run:");
+    let progress = watching.wait_for("progress:");
+    let total = pool_checks::CATALOGUE
+        .iter()
+        .filter(|info| info.task == 1)
+        .count();
+    assert!(progress.contains(&cell(1, (2, total))), "{progress}");
+    assert!(progress.contains("Task 2 [          ] -/-"), "{progress}");
+    watching.key("q");
+    watching.wait_for("stopped watching");
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -18,7 +18,7 @@ use grading::{kill_group, own_process_group, read_all};
 use happening::Happening;
 use keys::{read_lines, RawKeys};
 use notify::{RecursiveMode, Watcher};
-use state::{state_of, TaskState};
+use state::{state_from_last, state_of, TaskState};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -77,10 +77,14 @@ pub fn watch(options: &WatchOptions) -> Result<ExitCode> {
     };
     let mut watch = Watch {
         options,
-        tasks: pool_checks::TASKS
-            .iter()
-            .map(|_| TaskState::default())
-            .collect(),
+        // Where the student stood after the last runs, until this run's grading replaces it.
+        tasks: {
+            let last = crate::grading::last_run::load();
+            pool_checks::TASKS
+                .iter()
+                .map(|task| state_from_last(task.number, &last))
+                .collect()
+        },
         happenings,
         pending: Vec::new(),
     };
@@ -93,6 +97,10 @@ pub fn watch(options: &WatchOptions) -> Result<ExitCode> {
             ""
         }
     ));
+    if watch.tasks.iter().any(|state| state.graded) {
+        watch.say("As of your last run:");
+        watch.show_progress();
+    }
     let all: Vec<u8> = pool_checks::TASKS.iter().map(|task| task.number).collect();
     if watch.grade(&all).is_break() {
         return Ok(watch.quit());

@@ -2,6 +2,7 @@
 //! report, and how the progress line shows it.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// One task's latest grading.
 #[derive(Default, Clone)]
@@ -56,6 +57,38 @@ pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
             (text("id"), text("status"), seen)
         })
         .collect::<Vec<_>>();
+    TaskState {
+        graded: true,
+        passed: checks.len() - failing.len(),
+        total: checks.len(),
+        failing,
+        trouble: None,
+    }
+}
+
+/// Task `task`'s state as the last runs left it (`last_run`'s statuses): where the student
+/// stood, shown while the first grading runs. Ungraded if none of its checks was ever graded.
+pub fn state_from_last(task: u8, statuses: &BTreeMap<String, String>) -> TaskState {
+    let checks: Vec<&pool_checks::CheckInfo> = pool_checks::CATALOGUE
+        .iter()
+        .filter(|info| info.task == task)
+        .collect();
+    if !checks.iter().any(|info| statuses.contains_key(info.id)) {
+        return TaskState::default();
+    }
+    let failing: Vec<(String, String, String)> = checks
+        .iter()
+        .filter_map(|info| {
+            let status = statuses.get(info.id).map_or("not graded", String::as_str);
+            (status != "passed").then(|| {
+                (
+                    info.id.to_string(),
+                    status.to_string(),
+                    "as of your last run".to_string(),
+                )
+            })
+        })
+        .collect();
     TaskState {
         graded: true,
         passed: checks.len() - failing.len(),
