@@ -12,6 +12,7 @@ pub mod idle;
 pub mod isolation;
 pub mod last_run;
 pub mod reference;
+pub mod report_schema;
 pub mod run;
 pub mod status;
 pub mod subject;

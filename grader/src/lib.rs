@@ -62,10 +62,10 @@ pub fn run(args: impl IntoIterator<Item = String>) -> Result<ExitCode> {
                     .with_context(|| format!("Failed to read {}", path.display()))?,
                 None => measure_reference()?,
             };
-            let mut report: serde_json::Value = serde_json::from_str(&figures)
-                .context("The reference's figures are not a JSON report")?;
-            if report.get("recorded").is_none() {
-                report["recorded"] = reference::recorded_note();
+            let mut report: grading::report_schema::Report = serde_json::from_str(&figures)
+                .context("The reference's figures are not a grader report")?;
+            if report.recorded.is_none() {
+                report.recorded = Some(reference::recorded_now());
             }
             let figures = serde_json::to_string_pretty(&report)? + "\n";
             let written = export::export(&build::workspace(), &dir, &figures)?;

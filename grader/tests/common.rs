@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
-use serde_json::Value;
+pub use grader::grading::report_schema::Report;
 use std::process::{Command, Output};
 
 /// Runs the grader with `args`, without colour.
@@ -32,12 +32,12 @@ pub fn fresh_last_run() -> std::path::PathBuf {
     ))
 }
 
-/// Runs the grader with `args` plus `--json` and parses its report.
-pub fn grade_json(args: &[&str]) -> (Value, Option<i32>) {
+/// Runs the grader with `args` plus `--json` and reads its report with the report's schema.
+pub fn grade_json(args: &[&str]) -> (Report, Option<i32>) {
     let mut all = args.to_vec();
     all.push("--json");
     let output = grader(&all);
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "the grader's --json output is not JSON ({error}):\n{}\nstderr:\n{}",
             String::from_utf8_lossy(&output.stdout),
@@ -47,24 +47,11 @@ pub fn grade_json(args: &[&str]) -> (Value, Option<i32>) {
     (report, output.status.code())
 }
 
-/// Every check in a JSON report, as (id, status).
-pub fn statuses(report: &Value) -> Vec<(String, String)> {
-    report["tasks"]
-        .as_array()
-        .expect("tasks is an array")
-        .iter()
-        .flat_map(|task| {
-            task["checks"]
-                .as_array()
-                .expect("checks is an array")
-                .iter()
-        })
-        .map(|check| {
-            (
-                check["id"].as_str().expect("id").to_string(),
-                check["status"].as_str().expect("status").to_string(),
-            )
-        })
+/// Every check in a report, as (id, status).
+pub fn statuses(report: &Report) -> Vec<(String, String)> {
+    report
+        .checks()
+        .map(|check| (check.id.clone(), check.status.clone()))
         .collect()
 }
 

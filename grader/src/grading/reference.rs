@@ -2,13 +2,13 @@
 //! reference solutions are at hand (the maintainers' repository), read from the figures recorded
 //! when the student edition was exported where they are not.
 
-use crate::grading::analysis::{self, MeasuredFigures, Row};
+use crate::grading::analysis::{self, Row};
 use crate::grading::build::workspace;
+use crate::grading::report_schema::{AnalysisRow, Recorded, Report};
 use crate::grading::subject::Subject;
 use anyhow::{bail, Context, Result};
 use pool_checks::strategy::Strategy;
 use pool_checks::workloads::Workload;
-use serde_json::Value;
 use std::path::PathBuf;
 
 /// Where the student edition keeps the reference's figures: the JSON report of a whole run of
@@ -57,51 +57,45 @@ pub fn recorded_path() -> PathBuf {
 
 /// The table and the note of a recorded report.
 pub fn read_recorded(text: &str) -> Result<ReferenceFigures> {
-    let report: Value = serde_json::from_str(text).context("The recorded figures are not JSON")?;
-    let Some(analysis) = report["analysis"].as_array() else {
+    let report: Report =
+        serde_json::from_str(text).context("The recorded figures are not a grader report")?;
+    let Some(analysis) = report.analysis else {
         bail!("The recorded figures hold no Task 3 table (`analysis`)");
     };
-    let rows = analysis.iter().filter_map(row_of).collect();
-    let recorded = &report["recorded"];
-    let note = format!(
-        "recorded {} on {}",
-        recorded["at"].as_str().unwrap_or("at an unknown date"),
-        recorded["machine"].as_str().unwrap_or("an unknown machine")
-    );
+    let note = match report.recorded {
+        Some(recorded) => format!("recorded {} on {}", recorded.at, recorded.machine),
+        None => "recorded at an unknown date on an unknown machine".to_string(),
+    };
     Ok(ReferenceFigures {
-        rows,
+        rows: analysis.iter().filter_map(row_of).collect(),
         recorded: Some(note),
     })
 }
 
 /// A row of a report's `analysis`, if it names a known strategy and workload.
-fn row_of(row: &Value) -> Option<Row> {
-    let strategy = Strategy::named(row["strategy"].as_str()?)?;
-    let workload = Workload::named(row["workload"].as_str()?)?;
-    let figures = serde_json::from_value::<MeasuredFigures>(row["figures"].clone()).ok();
+fn row_of(row: &AnalysisRow) -> Option<Row> {
     Some(Row {
-        strategy: strategy.name(),
-        workload: workload.name(),
-        missing: match figures {
+        strategy: Strategy::named(&row.strategy)?.name(),
+        workload: Workload::named(&row.workload)?.name(),
+        figures: row.figures.clone(),
+        missing: match &row.figures {
             Some(_) => None,
-            None => Some(row["missing"].as_str().unwrap_or("missing").to_string()),
+            None => Some(row.missing.clone().unwrap_or_else(|| "missing".into())),
         },
-        figures,
     })
 }
 
-/// What the `recorded` object says of this machine and this moment: the date (UTC), the
-/// system, the processor count.
-pub fn recorded_note() -> Value {
+/// When and on what this machine measures now: the date (UTC), the system, the processors.
+pub fn recorded_now() -> Recorded {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    serde_json::json!({
-        "at": today(),
-        "machine": format!(
+    Recorded {
+        at: today(),
+        machine: format!(
             "{} {}, {cores} cores",
             std::env::consts::OS,
             std::env::consts::ARCH
         ),
-    })
+    }
 }
 
 /// Today's date, `YYYY-MM-DD` in UTC.
@@ -128,6 +122,8 @@ mod tests {
     #[test]
     fn a_recorded_report_gives_its_rows_and_says_when() {
         let text = r#"{
+            "report_version": 2, "subject": "solutions", "passed": 0, "total": 0,
+            "all_passed": true, "tasks": [],
             "analysis": [
                 {"strategy": "sync", "workload": "packet-server", "missing": "not started"},
                 {"strategy": "nope", "workload": "packet-server", "missing": "x"}
@@ -141,6 +137,9 @@ mod tests {
             figures.recorded.as_deref(),
             Some("recorded 2026-12-04 on linux x86_64, 2 cores")
         );
-        assert!(read_recorded("{}").is_err(), "no table, no figures");
+        assert!(read_recorded("{}").is_err(), "not a report");
+        let no_table = r#"{"report_version": 2, "subject": "solutions", "passed": 0,
+            "total": 0, "all_passed": true, "tasks": []}"#;
+        assert!(read_recorded(no_table).is_err(), "no table, no figures");
     }
 }

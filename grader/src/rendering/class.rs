@@ -3,6 +3,7 @@
 //! report from another report version or whose totals disagree with its own checks. Rendered
 //! for the terminal and as CSV here, as a self-contained HTML page in `class_html`.
 
+use crate::grading::report_schema::{AnalysisRow, Report};
 use anyhow::{bail, Context, Result};
 use pool_checks::strategy::Strategy;
 use serde_json::Value;
@@ -191,7 +192,16 @@ pub fn read(files: &[PathBuf]) -> ClassReport {
             .map_err(|error| error.to_string())
             .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
         let report = match parsed {
-            Ok(report) if report.get("tasks").is_some() => report,
+            Ok(value) if value.get("tasks").is_some() => match read_report(value) {
+                Ok(report) => report,
+                Err(error) => {
+                    rows.push(unreadable(
+                        name,
+                        format!("a report this grader cannot read: {error}"),
+                    ));
+                    continue;
+                }
+            },
             Ok(_) => {
                 rows.push(unreadable(name, "not a grader report (no tasks)".into()));
                 continue;
@@ -206,7 +216,7 @@ pub fn read(files: &[PathBuf]) -> ClassReport {
             reference = Some(row.ratios.clone());
         }
         if compared.is_none() {
-            compared = report.get("reference_analysis").map(ratios_of);
+            compared = report.reference_analysis.as_deref().map(ratios_of);
         }
         rows.push(row);
     }
@@ -219,8 +229,36 @@ pub fn read(files: &[PathBuf]) -> ClassReport {
 /// The reference's ratios as a student edition recorded them, if this is one.
 fn recorded_reference() -> Option<Vec<(&'static str, Option<f64>)>> {
     let text = std::fs::read_to_string(crate::grading::reference::recorded_path()).ok()?;
-    let report: Value = serde_json::from_str(&text).ok()?;
-    report.get("analysis").map(ratios_of)
+    let report: Report = serde_json::from_str(&text).ok()?;
+    report.analysis.as_deref().map(ratios_of)
+}
+
+/// A report as the schema reads it; one of version 1 is upgraded first (its ratios were
+/// `[median, lowest, highest]` and its peaks `[first half, second half]`).
+fn read_report(mut value: Value) -> Result<Report, serde_json::Error> {
+    if value["report_version"].as_u64() == Some(1) {
+        for key in ["analysis", "reference_analysis"] {
+            for row in value[key].as_array_mut().into_iter().flatten() {
+                let figures = &mut row["figures"];
+                for ratio in ["one_thread", "two_threads"] {
+                    if let Some([median, lowest, highest]) = figures[ratio]
+                        .as_array()
+                        .map(|a| [0, 1, 2].map(|i| a.get(i).and_then(Value::as_f64).unwrap_or(0.0)))
+                    {
+                        figures[ratio] = serde_json::json!({
+                            "median": median, "lowest": lowest, "highest": highest, "rounds": 0
+                        });
+                    }
+                }
+                if let Some(peaks) = figures["peak_live"].as_array().cloned() {
+                    figures["peak_live"] = serde_json::json!({
+                        "first_half": peaks.first(), "second_half": peaks.get(1)
+                    });
+                }
+            }
+        }
+    }
+    serde_json::from_value(value)
 }
 
 fn unreadable(name: String, why: String) -> ClassRow {
@@ -236,72 +274,56 @@ fn unreadable(name: String, why: String) -> ClassRow {
     }
 }
 
-fn row_of(name: String, report: &Value) -> ClassRow {
+fn row_of(name: String, report: &Report) -> ClassRow {
     let mut flags = Vec::new();
-    let version = report["report_version"].as_u64();
-    if version != Some(REPORT_VERSION) {
+    if u64::from(report.report_version) != REPORT_VERSION {
         flags.push(format!(
             "report version {}, this grader writes {REPORT_VERSION}: figures may not compare",
-            version.map_or_else(|| "missing".to_string(), |v| v.to_string())
+            report.report_version
         ));
     }
-    let mut tasks = Vec::new();
-    let mut statuses = Vec::new();
-    for task in report["tasks"].as_array().into_iter().flatten() {
-        let checks = task["checks"].as_array().map_or(&[][..], Vec::as_slice);
-        statuses.extend(checks.iter().map(|check| {
-            let word = |key: &str| check[key].as_str().unwrap_or("?").to_string();
-            (word("id"), word("status"))
-        }));
-        let passed = checks.iter().filter(|c| c["status"] == "passed").count();
-        let number = task["task"].as_u64().and_then(|n| u8::try_from(n).ok());
-        tasks.push((number.unwrap_or(0), passed, checks.len()));
-    }
+    let tasks: Vec<(u8, usize, usize)> = report
+        .tasks
+        .iter()
+        .map(|task| {
+            let passed = task.checks.iter().filter(|c| c.status == "passed").count();
+            (task.task, passed, task.checks.len())
+        })
+        .collect();
     let passed: usize = tasks.iter().map(|(_, passed, _)| passed).sum();
     let total: usize = tasks.iter().map(|(_, _, total)| total).sum();
-    let claimed = (
-        report["passed"].as_u64(),
-        report["total"].as_u64(),
-        report["all_passed"].as_bool(),
-    );
-    if claimed
-        != (
-            Some(passed as u64),
-            Some(total as u64),
-            Some(passed == total),
-        )
-    {
+    let claimed = (report.passed, report.total, report.all_passed);
+    if claimed != (passed, total, passed == total) {
         flags.push(format!(
             "tampered totals: it says {}/{} passed, its checks say {passed}/{total}",
-            claimed.0.map_or_else(|| "?".into(), |n| n.to_string()),
-            claimed.1.map_or_else(|| "?".into(), |n| n.to_string()),
+            report.passed, report.total
         ));
     }
     ClassRow {
         name,
-        subject: report["subject"].as_str().unwrap_or("?").to_string(),
+        subject: report.subject.clone(),
         passed,
         total,
         tasks,
-        ratios: report
-            .get("analysis")
-            .map_or_else(|| ratios_of(&Value::Null), ratios_of),
-        checks: statuses,
+        ratios: ratios_of(report.analysis.as_deref().unwrap_or_default()),
+        checks: report
+            .checks()
+            .map(|check| (check.id.clone(), check.status.clone()))
+            .collect(),
         flags,
     }
 }
 
-/// The packet server's one-thread median ratio per strategy, from an `analysis` array
-/// (version 2: `{median, ...}`; version 1: `[median, lowest, highest]`).
-fn ratios_of(analysis: &Value) -> Vec<(&'static str, Option<f64>)> {
+/// The packet server's one-thread median ratio per strategy, from an `analysis` table.
+fn ratios_of(analysis: &[AnalysisRow]) -> Vec<(&'static str, Option<f64>)> {
     Strategy::ALL
         .iter()
         .map(|strategy| {
-            let row = analysis.as_array().into_iter().flatten().find(|row| {
-                row["strategy"] == strategy.name() && row["workload"] == "packet-server"
-            });
-            let one_thread = row.map(|row| &row["figures"]["one_thread"]);
-            let median = one_thread.and_then(|r| r["median"].as_f64().or_else(|| r[0].as_f64()));
+            let median = analysis
+                .iter()
+                .find(|row| row.strategy == strategy.name() && row.workload == "packet-server")
+                .and_then(|row| row.figures.as_ref())
+                .map(|figures| figures.one_thread.median);
             (strategy.name(), median)
         })
         .collect()

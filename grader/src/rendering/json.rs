@@ -1,70 +1,19 @@
 //! The machine-readable report (`--json`): one JSON document per run, for instructors who
-//! collect results from many students.
+//! collect results from many students. Its types are [`crate::grading::report_schema`]'s, which the
+//! readers share.
 
 use crate::grading::analysis::Row;
+pub use crate::grading::report_schema::REPORT_VERSION;
+use crate::grading::report_schema::{
+    AnalysisRow, CheckReport, CriterionReport, Report, TaskReport,
+};
 use crate::grading::run::GradingRun;
 use crate::grading::status::{CheckResult, Status};
 use crate::grading::subject::Subject;
-use crate::grading::success_criteria::Criterion;
-use serde::Serialize;
 
-/// Bumped whenever a field changes meaning or disappears. 2: the ratios and peaks of
-/// `analysis` are objects with named fields (and the rounds measured), not arrays.
-pub const REPORT_VERSION: u32 = 2;
-
-#[derive(Serialize)]
-struct Report<'a> {
-    report_version: u32,
-    subject: String,
-    passed: usize,
-    total: usize,
-    all_passed: bool,
-    tasks: Vec<TaskReport<'a>>,
-    /// Every strategy on every workload.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    analysis: Option<&'a [Row]>,
-    /// The same, for the reference solutions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference_analysis: Option<&'a [Row]>,
-    /// When and on what the reference's figures were recorded (a student edition's `--compare`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reference_recorded: Option<&'a str>,
-    /// The exercise's success criteria, with figures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    success_criteria: Option<&'a [Criterion]>,
-}
-
-#[derive(Serialize)]
-struct TaskReport<'a> {
-    task: u8,
-    title: &'static str,
-    checks: Vec<CheckReport<'a>>,
-}
-
-#[derive(Serialize)]
-struct CheckReport<'a> {
-    id: &'static str,
-    title: &'static str,
-    status: &'static str,
-    /// Wall-clock seconds of the check's process.
-    seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    evidence: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seen: Option<String>,
-    /// A failure's own hint, where it differs from the catalogue's.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    location: Option<String>,
-    file: String,
-}
-
-/// Renders the JSON report of a grading run.
-pub fn render(run: &GradingRun) -> String {
-    let report = Report {
+/// The report of a grading run, as data.
+pub fn report(run: &GradingRun) -> Report {
+    Report {
         report_version: REPORT_VERSION,
         subject: run.subject.name(),
         passed: run.passed(),
@@ -75,7 +24,7 @@ pub fn render(run: &GradingRun) -> String {
             .filter(|task| run.tasks.contains(&task.number))
             .map(|task| TaskReport {
                 task: task.number,
-                title: task.title,
+                title: task.title.to_string(),
                 checks: run
                     .results
                     .iter()
@@ -84,33 +33,57 @@ pub fn render(run: &GradingRun) -> String {
                     .collect(),
             })
             .collect(),
-        analysis: run.analysis.as_deref(),
-        reference_analysis: run.reference_analysis.as_deref(),
-        reference_recorded: run.reference_recorded.as_deref(),
-        success_criteria: run.success_criteria.as_deref(),
-    };
-    serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"
+        analysis: run.analysis.as_deref().map(analysis_rows),
+        reference_analysis: run.reference_analysis.as_deref().map(analysis_rows),
+        reference_recorded: run.reference_recorded.clone(),
+        success_criteria: run.success_criteria.as_ref().map(|criteria| {
+            criteria
+                .iter()
+                .map(|criterion| CriterionReport {
+                    criterion: criterion.criterion.to_string(),
+                    met: criterion.met,
+                    detail: criterion.detail.clone(),
+                })
+                .collect()
+        }),
+        recorded: None,
+    }
 }
 
-fn check_report(subject: Subject, result: &CheckResult) -> CheckReport<'_> {
+/// Renders the JSON report of a grading run.
+pub fn render(run: &GradingRun) -> String {
+    serde_json::to_string_pretty(&report(run)).expect("the report is plain data") + "\n"
+}
+
+fn analysis_rows(rows: &[Row]) -> Vec<AnalysisRow> {
+    rows.iter()
+        .map(|row| AnalysisRow {
+            strategy: row.strategy.to_string(),
+            workload: row.workload.to_string(),
+            figures: row.figures.clone(),
+            missing: row.missing.clone(),
+        })
+        .collect()
+}
+
+fn check_report(subject: Subject, result: &CheckResult) -> CheckReport {
     let mut report = CheckReport {
-        id: result.info.id,
-        title: result.info.title,
-        status: result.status.word(),
+        id: result.info.id.to_string(),
+        title: result.info.title.to_string(),
+        status: result.status.word().to_string(),
         seconds: (result.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         evidence: None,
         expected: None,
-        seen: None,
+        seen: result.status.seen(),
         hint: None,
         location: None,
         file: subject.file_for(&result.info),
     };
-    report.seen = result.status.seen();
     match &result.status {
-        Status::Passed(evidence) => report.evidence = Some(&evidence.text),
+        Status::Passed(evidence) => report.evidence = Some(evidence.text.clone()),
         Status::Failed(failure) => {
-            report.expected = Some(&failure.expected);
-            report.hint = failure.hint.as_deref();
+            report.expected = Some(failure.expected.clone());
+            report.hint = failure.hint.clone();
         }
         Status::NotStarted { todo, location } => {
             report.seen = Some(todo.clone());

@@ -1,7 +1,7 @@
 //! What the watcher knows of each task: its latest grading, read from the grading child's JSON
 //! report, and how the progress line shows it.
 
-use serde_json::Value;
+use crate::grading::report_schema::{CheckReport, Report};
 use std::collections::BTreeMap;
 
 /// One task's latest grading.
@@ -21,7 +21,7 @@ pub struct TaskState {
 
 /// A task's state from its grading child's JSON report.
 pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
-    let Ok(report) = serde_json::from_str::<Value>(stdout) else {
+    let Ok(report) = serde_json::from_str::<Report>(stdout) else {
         let first_error = stderr
             .lines()
             .skip_while(|line| !line.starts_with("error"))
@@ -39,22 +39,19 @@ pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
             ..TaskState::default()
         };
     };
-    let checks: Vec<&Value> = report["tasks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|task| task["checks"].as_array().into_iter().flatten())
-        .collect();
+    let checks: Vec<&CheckReport> = report.checks().collect();
     let failing = checks
         .iter()
-        .filter(|check| check["status"] != "passed")
+        .filter(|check| check.status != "passed")
         .map(|check| {
-            let text = |key: &str| check[key].as_str().unwrap_or_default().to_string();
-            let seen = match check["seen"].as_str() {
-                Some(seen) => seen.to_string(),
-                None => format!("reaches a todo!() at {}", text("location")),
+            let seen = match &check.seen {
+                Some(seen) => seen.clone(),
+                None => format!(
+                    "reaches a todo!() at {}",
+                    check.location.as_deref().unwrap_or_default()
+                ),
             };
-            (text("id"), text("status"), seen)
+            (check.id.clone(), check.status.clone(), seen)
         })
         .collect::<Vec<_>>();
     TaskState {

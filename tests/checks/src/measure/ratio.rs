@@ -77,7 +77,8 @@ pub struct Ratio {
     pub lowest: f64,
     /// The highest round.
     pub highest: f64,
-    /// How many rounds were run.
+    /// How many rounds were run (0 in reports written before it was recorded).
+    #[serde(default)]
     pub rounds: usize,
 }
 
