@@ -59,6 +59,21 @@ impl Style {
     fn dim(&self, text: &str) -> String {
         self.paint("2", text)
     }
+
+    /// `location` (`path` or `path:line:column`, relative to the workshop's folder) as a link a
+    /// terminal opens with a click (OSC 8: VS Code's terminal, iTerm2, GNOME Terminal, Windows
+    /// Terminal, ...; others show the text alone), on a terminal; the text alone otherwise.
+    pub fn link(&self, location: &str) -> String {
+        if !self.colour {
+            return location.to_string();
+        }
+        let file = location.split(':').next().unwrap_or(location);
+        let target = crate::grading::build::workspace().join(file);
+        format!(
+            "\x1b]8;;file://{}\x1b\\{location}\x1b]8;;\x1b\\",
+            target.display()
+        )
+    }
 }
 
 /// Renders the report of a grading run: its checks, then its table and checklist if it has them.
@@ -247,7 +262,7 @@ fn explain_compile_errors(out: &mut String, results: &[CheckResult], style: Styl
             out,
             "{} {}",
             style.status(&result.status).trim_end(),
-            style.bold(&format!("Task {}: {}", error.task, error.location()))
+            style.bold(&format!("Task {}: ", error.task)) + &style.link(&error.location())
         );
         let _ = writeln!(out, "  {}", error.message);
         for line in error.rendered.trim_end().lines() {
@@ -281,7 +296,7 @@ fn explain_failure(out: &mut String, subject: Subject, result: &CheckResult, sty
         Status::Failed(failure) => failure.hint.as_deref(),
         _ => None,
     };
-    explain_common(out, subject, info, hint);
+    explain_common(out, subject, info, hint, style);
 }
 
 fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style: Style) {
@@ -294,18 +309,26 @@ fn explain_next(out: &mut String, subject: Subject, result: &CheckResult, style:
         info.title
     );
     if let Status::NotStarted { todo, location } = &result.status {
-        let at = location.as_deref().unwrap_or("your code");
+        let at = location
+            .as_deref()
+            .map_or_else(|| "your code".to_string(), |at| style.link(at));
         let _ = writeln!(out, "  it stops at the todo!() at {at}: {todo}");
     }
-    explain_common(out, subject, info, None);
+    explain_common(out, subject, info, None, style);
 }
 
 /// Why the check matters, what to look at (`hint`, the failure's own, or the catalogue's) and
 /// where.
-fn explain_common(out: &mut String, subject: Subject, info: &CheckInfo, hint: Option<&str>) {
+fn explain_common(
+    out: &mut String,
+    subject: Subject,
+    info: &CheckInfo,
+    hint: Option<&str>,
+    style: Style,
+) {
     let _ = writeln!(out, "  why:      {}", info.why);
     let _ = writeln!(out, "  hint:     {}", hint.unwrap_or(info.hint));
-    let _ = writeln!(out, "  edit:     {}", subject.file_for(info));
+    let _ = writeln!(out, "  edit:     {}", style.link(&subject.file_for(info)));
 }
 
 /// The text of `hint ID`.
@@ -449,6 +472,23 @@ pub fn render_criteria(criteria: &[Criterion]) -> String {
 #[cfg(test)]
 mod tests {
     use super::bar;
+    use super::Style;
+
+    #[test]
+    fn a_location_is_a_link_on_a_terminal_and_text_elsewhere() {
+        let at = "exercises/task1/src/task1_sync_pool.rs:80:9";
+        assert_eq!(Style { colour: false }.link(at), at);
+        let linked = Style { colour: true }.link(at);
+        assert!(linked.starts_with("\x1b]8;;file://"), "{linked:?}");
+        assert!(
+            linked.contains("exercises/task1/src/task1_sync_pool.rs\x1b\\"),
+            "the link opens the file, not the line: {linked:?}"
+        );
+        assert!(
+            linked.ends_with(&format!("{at}\x1b]8;;\x1b\\")),
+            "{linked:?}"
+        );
+    }
 
     #[test]
     fn a_bar_is_full_only_when_done_and_shows_any_start() {
