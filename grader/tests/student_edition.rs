@@ -135,6 +135,14 @@ fn the_student_edition_has_no_answers_and_works_on_its_own() {
         "--compare uses the recorded figures: {said}"
     );
 
+    let reference = cargo(
+        &edition,
+        &["run", "-q", "-p", "grader", "--", "--solutions"],
+    );
+    let said = String::from_utf8_lossy(&reference.stderr);
+    assert_eq!(reference.status.code(), Some(2), "{said}");
+    assert!(said.contains("has no reference solutions"), "{said}");
+
     let tested = cargo(&edition, &["test", "--workspace"]);
     assert!(
         tested.status.success(),

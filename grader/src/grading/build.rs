@@ -67,6 +67,22 @@ pub fn runner(subject: Subject) -> Result<Runner> {
             vec!["--fixture".to_string(), flaw.name().to_string()],
         ),
     };
+    let folder = package.trim_start_matches("runner-");
+    if !workspace()
+        .join(format!("grader/runners/{folder}/Cargo.toml"))
+        .is_file()
+    {
+        bail!(
+            "this copy of the workshop has no {} (a student edition leaves out the reference \
+             solutions and the fixtures, whose pools wrap them); grade your own pools with \
+             `cargo run -p grader`",
+            if folder == "solutions" {
+                "reference solutions"
+            } else {
+                "fixtures"
+            }
+        );
+    }
     let build = cargo_build(&["-p", package])?;
     let program = build.executable(package).with_context(|| {
         format!(
