@@ -97,12 +97,17 @@ impl SyncPool {
         }
     }
 
-    /// Takes a buffer from the first tier that has one, or makes one.
+    /// Takes a buffer from the first tier that has one, or makes one. The fast path takes a
+    /// fresh buffer from this thread's magazine (slot, then the stack's top); anything else
+    /// (an expired buffer in the way, an empty magazine) is `take_slow`'s.
     #[inline]
     fn take(&self) -> Box<Vec<u8>> {
         let cycle = self.cycle.load(Ordering::Relaxed);
         let parked = self.store.try_local(cycle, |local, cycle| {
-            local.take_parked_if(CLASS, |stamp| !idle_through_two_cycles(stamp, cycle))
+            let fresh = |stamp| !idle_through_two_cycles(stamp, cycle);
+            local
+                .take_parked_if(CLASS, fresh)
+                .or_else(|| local.take_stacked_if(CLASS, fresh))
         });
         match parked {
             Ok(Some(buffer)) => buffer,
@@ -201,8 +206,8 @@ impl BufferPool for SyncPool {
         Pooled::readable(self, self.take(), len)
     }
 
-    /// The fast path: a buffer within the cap into this thread's empty slot. Every other case
-    /// is `put_slow`'s, behind one call.
+    /// The fast path: a buffer within the cap into a place this thread's magazine holds (its
+    /// slot, or the stack behind it). Every other case is `put_slow`'s, behind one call.
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
         let parked = if buffer.capacity() <= self.max_retained_capacity {

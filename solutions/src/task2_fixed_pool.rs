@@ -80,23 +80,26 @@ impl FixedPool {
             // Too large for this pool: a plain allocation, which `put` will not keep.
             return self.create(size);
         }
-        match self.idle.local(|local| local.take_parked(CLASS)) {
+        // This thread's magazine: its slot, then the stack behind it (a request that holds
+        // several buffers takes all but one from there).
+        let own = self.idle.local(|local| {
+            local
+                .take_parked(CLASS)
+                .or_else(|| local.take_stacked(CLASS))
+        });
+        match own {
             Some(buffer) => buffer,
             None => self.take_slow(),
         }
     }
 
-    /// A get the slot did not serve: the rest of this thread's magazine, then a batch from the
-    /// shared store, then a new buffer. (Out of line, so that a get and the guard's drop stay
-    /// small enough to be inlined where they are used.)
+    /// A get this thread's magazine did not serve: a batch from the shared store, then a new
+    /// buffer. (Out of line, so that a get and the guard's drop stay small enough to be inlined
+    /// where they are used.)
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| {
-                local
-                    .take_stacked(CLASS)
-                    .or_else(|| local.take_shared_batch(CLASS, NO_TAG, |_| true))
-            })
+            .local(|local| local.take_shared_batch(CLASS, NO_TAG, |_| true))
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 
@@ -115,7 +118,7 @@ impl FixedPool {
 }
 
 impl BufferPool for FixedPool {
-    #[inline]
+    #[inline(always)]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }

@@ -123,7 +123,7 @@ impl SizeClassPool {
         self.idle.local(|local| self.take_local(local, size))
     }
 
-    /// The buffer: this thread's slot of its class, the shared store or new; the class is
+    /// The buffer: this thread's magazine of its class, the shared store or new; the class is
     /// remembered for the return (see `park_as_guessed`).
     #[inline]
     fn take_local(&self, local: &Local<'_, ()>, size: usize) -> Box<Vec<u8>> {
@@ -135,6 +135,7 @@ impl SizeClassPool {
                 local.set(LAST_CLASS, index as u64);
                 local
                     .take_parked(index)
+                    .or_else(|| local.take_stacked(index))
                     .unwrap_or_else(|| self.take_slow(index))
             }
             None => self.create(size),
@@ -143,16 +144,12 @@ impl SizeClassPool {
         buffer
     }
 
-    /// A get its class's slot did not serve: the rest of this thread's magazine for the class,
-    /// then a batch from the shared store, then a new buffer.
+    /// A get this thread's magazine for the class did not serve: a batch from the shared store,
+    /// then a new buffer.
     #[cold]
     fn take_slow(&self, index: usize) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| {
-                local
-                    .take_stacked(index)
-                    .or_else(|| local.take_shared_batch(index, NO_TAG, |_| true))
-            })
+            .local(|local| local.take_shared_batch(index, NO_TAG, |_| true))
             .unwrap_or_else(|| self.create(self.config.min_size << index))
     }
 

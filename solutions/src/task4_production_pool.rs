@@ -117,18 +117,15 @@ impl ProductionPool {
         capacity.max(self.config.buffer_size)
     }
 
-    /// The fast path: the buffer this thread parked in its slot, with its lease, if it serves
-    /// `capacity`.
+    /// The fast path: a buffer this thread parked in its magazine (its slot, then the stack
+    /// behind it), with its lease, if it serves `capacity`.
     #[inline]
     fn take_parked(&self, capacity: usize) -> Option<Box<Vec<u8>>> {
-        self.take_own(capacity, |local| local.take_parked(CLASS))
-    }
-
-    /// The rest of this thread's magazine, off the fast path: a buffer from its stack, with its
-    /// lease, if it serves `capacity`.
-    #[cold]
-    fn take_stacked(&self, capacity: usize) -> Option<Box<Vec<u8>>> {
-        self.take_own(capacity, |local| local.take_stacked(CLASS))
+        self.take_own(capacity, |local| {
+            local
+                .take_parked(CLASS)
+                .or_else(|| local.take_stacked(CLASS))
+        })
     }
 
     /// A buffer this thread parked, taken by `take` and counted as a hit, if it serves
@@ -150,8 +147,8 @@ impl ProductionPool {
         })
     }
 
-    /// The slow path of a get that must not fail (`BufferPool::get`): the rest of this thread's
-    /// magazine, then the limits; at a limit, whatever the policy, it is served outside them and
+    /// The slow path of a get that must not fail (`BufferPool::get`), when this thread's
+    /// magazine is empty: the limits; at a limit, whatever the policy, it is served outside them and
     /// counted as degraded (never as rejected: nothing was refused).
     #[cold]
     fn get_slow<'a>(
@@ -159,9 +156,6 @@ impl ProductionPool {
         capacity: usize,
         shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
     ) -> Pooled<'a, Self> {
-        if let Some(buffer) = self.take_stacked(capacity) {
-            return shape(buffer);
-        }
         let reserved = self.reserved_for(capacity);
         let admission = self.admit(reserved).unwrap_or_else(|_| {
             self.limits().reserve_anyway(reserved);
@@ -442,10 +436,7 @@ impl ProductionPoolApi for ProductionPool {
     /// serves outside the limits (`allocate`) as degraded.
     fn try_get(&self, capacity: usize) -> Result<Pooled<'_, Self>, PoolError> {
         let shape = |buffer| Pooled::growable(self, buffer, capacity);
-        if let Some(buffer) = self
-            .take_parked(capacity)
-            .or_else(|| self.take_stacked(capacity))
-        {
+        if let Some(buffer) = self.take_parked(capacity) {
             return Ok(shape(buffer));
         }
         let reserved = self.reserved_for(capacity);

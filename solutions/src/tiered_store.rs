@@ -352,15 +352,66 @@ impl Stack {
     /// Puts `buffer` on top, with `tag`. The owner only, and only with `len < STACK`.
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>, tag: u64) {
-        let len = self.len.load(Ordering::Relaxed);
+        self.put_at(self.len.load(Ordering::Relaxed), buffer, tag);
+    }
+
+    /// [`Stack::put`] for a caller that has just read `len` (which is `self.len`, below
+    /// `STACK`): a second atomic load would not be merged with the first.
+    #[inline]
+    fn put_at(&self, len: usize, buffer: Box<Vec<u8>>, tag: u64) {
         self.tags[len].store(tag, Ordering::Relaxed);
         fill_place(&self.buffers[len], &self.capacities[len], buffer);
         self.len.store(len + 1, Ordering::Relaxed);
     }
 
     /// The newest buffer and its tag. The owner only.
+    ///
+    /// Inline for the common case, a buffer in the top place: a request that holds several
+    /// buffers takes all but one of them from here, so this is as hot as the slot.
     #[inline]
     fn pop(&self, others_may_take: bool) -> Option<(Box<Vec<u8>>, u64)> {
+        let len = self.len.load(Ordering::Relaxed);
+        let top = len.checked_sub(1)?;
+        // `len` never exceeds `STACK` (only `put` raises it, below `STACK`); `get` spares the
+        // bounds check's panic all the same.
+        let place = self.buffers.get(top)?;
+        match take_from(place, others_may_take) {
+            Some(buffer) => {
+                self.len.store(top, Ordering::Relaxed);
+                Some((buffer, self.tags[top].load(Ordering::Relaxed)))
+            }
+            None => self.pop_below_emptied(),
+        }
+    }
+
+    /// [`Stack::pop`], but only a top buffer whose tag `keep` says so of: otherwise `None`, and
+    /// the stack is left as it was. The owner only.
+    #[inline]
+    fn pop_if(
+        &self,
+        others_may_take: bool,
+        keep: impl FnOnce(u64) -> bool,
+    ) -> Option<Box<Vec<u8>>> {
+        let top = self.len.load(Ordering::Relaxed).checked_sub(1)?;
+        let place = self.buffers.get(top)?;
+        // The tag is the owner's (this thread's), written with the buffer it stacked there.
+        if !keep(self.tags[top].load(Ordering::Relaxed)) {
+            return None;
+        }
+        let buffer = take_from(place, others_may_take)?;
+        self.len.store(top, Ordering::Relaxed);
+        Some(buffer)
+    }
+
+    /// [`Stack::pop`] when the top place was emptied by another thread (a store whose
+    /// [`Parking::OTHERS_MAY_TAKE`]): the newest buffer below it.
+    #[cold]
+    fn pop_below_emptied(&self) -> Option<(Box<Vec<u8>>, u64)> {
+        self.pop_scanning(true)
+    }
+
+    /// The newest buffer and its tag, past places others emptied. The owner only.
+    fn pop_scanning(&self, others_may_take: bool) -> Option<(Box<Vec<u8>>, u64)> {
         let mut len = self.len.load(Ordering::Relaxed);
         let mut found = None;
         while len > 0 && found.is_none() {
@@ -841,6 +892,14 @@ impl SharedClass {
     }
 }
 
+/// Marks the branch that calls it as the less likely one, so that the compiler lays out the
+/// other first, straight through: a thread's slot serves most gets and returns, the stack behind
+/// it only a request that holds several buffers. (`std::hint::cold_path`, stable from Rust 1.95;
+/// the workshop builds with 1.89.)
+#[cold]
+#[inline]
+fn rare() {}
+
 /// Puts `buffer` in `slot`, with `tag` if given (pools that note nothing skip the store); the
 /// slot is empty and holds a place: only its owner stores into it.
 #[inline]
@@ -962,12 +1021,13 @@ impl<P: Parking> Local<'_, P> {
             fill(slot, buffer, tag);
             return Ok(());
         }
+        rare();
         (*self).park_stacked(class, buffer, tag.unwrap_or(NO_TAG))
     }
 
     /// [`Local::park`] when the slot is taken: onto the stack, if it has room and a place for
-    /// it. Out of line, not cold: a request that holds several buffers returns all but one here.
-    #[inline(never)]
+    /// it. Inline: a request that holds several buffers returns all but one here.
+    #[inline]
     fn park_stacked(
         self,
         class: usize,
@@ -977,7 +1037,7 @@ impl<P: Parking> Local<'_, P> {
         let stack = &self.entry.slot_of(class).stack;
         let len = stack.len.load(Ordering::Relaxed);
         if len < STACK && len < stack.places.load(Ordering::Relaxed) {
-            stack.put(buffer, tag);
+            stack.put_at(len, buffer, tag);
             return Ok(());
         }
         self.exchange_and_park(class, buffer, tag)
@@ -1038,14 +1098,31 @@ impl<P: Parking> Local<'_, P> {
 
     /// The newest buffer on the stack of this thread's magazine for `class` (the slot's own is
     /// [`Local::take_parked`]'s).
-    #[inline(never)]
+    #[inline]
     pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
+        // Callers look in the slot first, which serves most gets.
+        rare();
         let (buffer, _) = self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)?;
         Some(buffer)
     }
 
+    /// [`Local::take_stacked`], but only a buffer whose tag `keep` says so of (otherwise it
+    /// stays, and the caller's slow path sorts the stack out).
+    #[inline]
+    pub fn take_stacked_if(
+        &self,
+        class: usize,
+        keep: impl FnOnce(u64) -> bool,
+    ) -> Option<Box<Vec<u8>>> {
+        rare();
+        self.entry
+            .slot(class)?
+            .stack
+            .pop_if(P::OTHERS_MAY_TAKE, keep)
+    }
+
     /// [`Local::take_stacked`], with the buffer's tag.
-    #[inline(never)]
+    #[inline]
     pub fn take_stacked_tagged(&self, class: usize) -> Option<(Box<Vec<u8>>, u64)> {
         self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)
     }
@@ -1133,8 +1210,8 @@ impl<P: Parking> Local<'_, P> {
     }
 
     /// Like [`Local::park`] (with `tag` if given, as [`Local::park_tagged`]), but only into a
-    /// slot that holds its place already (as it does from the thread's first park on): never a
-    /// lock, and no cold call to prepare for.
+    /// place the magazine holds already (its slot's from the thread's first park on, the
+    /// stack's once it took some): never a lock, and no cold call to prepare for.
     #[inline]
     pub fn park_in_place(
         &self,
@@ -1145,12 +1222,18 @@ impl<P: Parking> Local<'_, P> {
         // Class 0, as in every pool that calls this, is the entry's own slot: no bounds check,
         // and no panic and its unwinding in every inlined copy.
         let slot = self.entry.slot_of(class);
-        if !slot.parked.load(Ordering::Relaxed).is_null() || !slot.has_place.load(Ordering::Relaxed)
-        {
-            return Err(buffer);
+        if slot.parked.load(Ordering::Relaxed).is_null() && slot.has_place.load(Ordering::Relaxed) {
+            fill(slot, buffer, tag);
+            return Ok(());
         }
-        fill(slot, buffer, tag);
-        Ok(())
+        rare();
+        let stack = &slot.stack;
+        let len = stack.len.load(Ordering::Relaxed);
+        if len < STACK && len < stack.places.load(Ordering::Relaxed) {
+            stack.put_at(len, buffer, tag.unwrap_or(NO_TAG));
+            return Ok(());
+        }
+        Err(buffer)
     }
 
     /// Takes a place in the bound of `class` for this thread's slot, if one is free.
@@ -1446,6 +1529,49 @@ mod tests {
             .count();
         assert_eq!(shared, 4);
         assert_eq!(store.idle(), 8);
+    }
+
+    #[test]
+    fn a_stacked_buffer_is_taken_only_if_its_tag_says_so() {
+        let store = TieredStore::new(1, 64);
+        store.local(|local| {
+            for tag in [5, 6, 7] {
+                local.park_tagged(0, buffer(8), tag).unwrap();
+            }
+            // The slot holds 5, the stack 6 then 7 (on top).
+            assert!(local.take_stacked_if(0, |tag| tag != 7).is_none());
+            assert_eq!(local.take_stacked_tagged(0).map(|(_, tag)| tag), Some(7));
+            assert!(local.take_stacked_if(0, |tag| tag == 6).is_some());
+            assert!(
+                local.take_stacked_if(0, |_| true).is_none(),
+                "the stack is empty"
+            );
+            assert!(local.take_parked_if(0, |tag| tag == 5).is_some());
+        });
+    }
+
+    #[test]
+    fn a_return_in_place_uses_the_stack_once_it_holds_places() {
+        let store = TieredStore::new(1, 64);
+        store.local(|local| {
+            assert!(
+                local.park_in_place(0, buffer(8), None).is_err(),
+                "no place held yet: the caller's slow path takes one"
+            );
+            local.park(0, buffer(8)).unwrap();
+            local.park(0, buffer(8)).unwrap();
+            // The stack took a batch of places with its first buffer: the rest are free now.
+            let stacked = local.take_stacked(0).unwrap();
+            assert!(local.park_in_place(0, stacked, None).is_ok());
+            for _ in 1..BATCH {
+                assert!(local.park_in_place(0, buffer(8), None).is_ok());
+            }
+            assert!(
+                local.park_in_place(0, buffer(8), None).is_err(),
+                "the stack's places are all used"
+            );
+        });
+        assert_eq!(store.idle(), 1 + BATCH);
     }
 
     #[test]
