@@ -343,9 +343,9 @@ impl AdaptivePool {
         self.published.max_retained.load(Ordering::Relaxed)
     }
 
-    /// The fast path: this thread's waiting buffer, if the thread has credit left, the buffer
-    /// fits and it is still worth keeping. Otherwise the waiting buffer, if any, goes to the slow
-    /// path, which accounts for it.
+    /// The fast path: this thread's newest waiting buffer (its slot's, else the top of the
+    /// stack behind it), if the thread has credit left, the buffer fits and it is still worth
+    /// keeping. Otherwise that buffer, if any, goes to the slow path, which accounts for it.
     #[inline]
     fn take_waiting(
         &self,
@@ -357,7 +357,15 @@ impl AdaptivePool {
         let credit = local.get(CREDIT);
         let max_retained = self.max_retained();
         let same_run = size_class(size) as u64 == local.get(RUN_CLASS);
-        match local.take_parked(SLOT) {
+        // The stack is looked at only when its buffer could serve: one that cannot (another
+        // run's class, no credit) stays stacked rather than go to the slow path, which would
+        // hand it out whatever its size until the next calibration.
+        let own = match local.take_parked(SLOT) {
+            Some(buffer) => Some(buffer),
+            None if credit > 0 && same_run => local.take_stacked(SLOT),
+            None => None,
+        };
+        match own {
             // A get of another class than the run's takes the lock, which counts the run.
             Some(buffer)
                 if credit > 0
@@ -372,28 +380,6 @@ impl AdaptivePool {
         }
     }
 
-    /// The rest of this thread's magazine, when its slot was empty: a return that came back
-    /// while the slot was taken, on the same terms as the fast path's (credit left, the run's
-    /// class, it fits and is worth keeping). One that is not is handed on, as the slot's is.
-    #[cold]
-    fn take_stacked(&self, size: usize) -> Result<Box<Vec<u8>>, Option<Box<Vec<u8>>>> {
-        self.local.local(|local| {
-            let credit = local.get(CREDIT);
-            if credit == 0 || size_class(size) as u64 != local.get(RUN_CLASS) {
-                return Err(None);
-            }
-            match local.take_stacked(SLOT) {
-                Some(buffer)
-                    if buffer.capacity() >= size && buffer.capacity() <= self.max_retained() =>
-                {
-                    local.set(CREDIT, credit - 1);
-                    Ok(buffer)
-                }
-                waiting => Err(waiting),
-            }
-        })
-    }
-
     /// A get on a thread whose last used store is another one (or that has not used this pool
     /// yet): the fast path, reached the long way.
     #[cold]
@@ -404,20 +390,13 @@ impl AdaptivePool {
         }
     }
 
-    /// A get the slot did not serve: the rest of this thread's magazine (`take_stacked`), then the
-    /// simple version, under the lock: accounts for this thread's uncounted figures and its
+    /// A get this thread's magazine did not serve (empty, or its newest buffer would not do):
+    /// the simple version, under the lock: accounts for this thread's uncounted figures and its
     /// waiting return, records the request, hands out the smallest idle buffer that fits or a
     /// new one, recalibrates at the end of a window, and grants the thread new credit. Buffers
     /// to free are freed after the lock is released.
     #[cold]
     fn take_slow(&self, size: usize, waiting: Option<Box<Vec<u8>>>) -> Box<Vec<u8>> {
-        let waiting = match waiting {
-            Some(waiting) => Some(waiting),
-            None => match self.take_stacked(size) {
-                Ok(buffer) => return buffer,
-                Err(waiting) => waiting,
-            },
-        };
         let (served, freed) = {
             let mut state = self.lock();
             let mut freed = Vec::new();

@@ -118,7 +118,7 @@ impl FixedPool {
 }
 
 impl BufferPool for FixedPool {
-    #[inline(always)]
+    #[inline]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }
