@@ -227,10 +227,13 @@ fn quitting_leaves_no_child_behind() {
         match how {
             "q" => watching.key("q"),
             _ => {
-                let pid = i32::try_from(watching.child.id()).expect("a pid");
-                // SAFETY: kill(2) on the watcher's own pid, which this test started and has
-                // not reaped; it touches no memory of ours.
-                unsafe { libc::kill(pid, libc::SIGINT) };
+                // Ctrl-C: SIGINT to the watcher alone (which this test started and has not
+                // reaped), as kill(1) sends it.
+                let sent = Command::new("kill")
+                    .args(["-INT", &watching.child.id().to_string()])
+                    .status()
+                    .expect("Failed to run kill");
+                assert!(sent.success(), "kill -INT: {sent}");
             }
         }
         assert_eq!(watching.exited(), Some(0), "{how}");

@@ -1,8 +1,8 @@
 //! The runner's side of isolation: serves one [`Request`] in this process and prints its outcome
 //! on stdout as a [`Message`] line, which the grader reads (its `isolation` module). The line carries a
 //! secret the parent handed over on standard input, so that a line the pool prints cannot pass
-//! for it; the process's address space is capped, so that a pool that hoards memory gets a
-//! verdict.
+//! for it. (The memory ceiling, so that a pool that hoards memory gets a verdict, is the runner's
+//! global allocator: [`crate::ceiling`].)
 
 use crate::protocol::{MeasuredFigures, Message, Request};
 use pool_checks::strategy::analyse;
@@ -12,42 +12,19 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// The address space a check's process may use (Linux and the BSDs; macOS does not enforce
-/// it): far more than any check's buffers need, far less than a laptop has, so that a pool that
-/// keeps every buffer is stopped with a verdict before it makes the machine swap.
-pub const MEMORY_CEILING: u64 = 4 << 30;
-
 /// The secret the parent handed over on standard input, which every message line carries.
 static NONCE: OnceLock<String> = OnceLock::new();
 
-/// What every child does before any pool code runs: takes the secret from standard input, caps
-/// its memory, and reports panics.
+/// What every child does before any pool code runs: takes the secret from standard input and
+/// reports panics. (Its memory is capped from the start by its global allocator, the runner's
+/// [`Ceiling`](crate::ceiling::Ceiling).)
 fn prepare() {
     let mut nonce = String::new();
     // No secret (a child started by hand): message lines carry an empty one.
     let _ = std::io::stdin().read_line(&mut nonce);
     let _ = NONCE.set(nonce.trim().to_string());
-    limit_memory();
     install_panic_reporter();
 }
-
-#[cfg(unix)]
-fn limit_memory() {
-    let ceiling = libc::rlimit {
-        rlim_cur: MEMORY_CEILING as libc::rlim_t,
-        rlim_max: MEMORY_CEILING as libc::rlim_t,
-    };
-    // SAFETY: setrlimit reads the `rlimit` we pass by pointer, which lives across the call, and
-    // changes only this process's limit; it has no other effect on memory Rust manages. A
-    // failure (a lower hard limit already set) leaves the limit as it was: checked below.
-    let status = unsafe { libc::setrlimit(libc::RLIMIT_AS, &ceiling) };
-    if status != 0 {
-        eprintln!("note: could not set the memory ceiling of a check's process");
-    }
-}
-
-#[cfg(not(unix))]
-fn limit_memory() {}
 
 /// A runner's `main`: reads the request from the command line (`__run-check ID` or `__measure
 /// STRATEGY WORKLOAD`), builds the workshop with `choose` from the arguments after it (a

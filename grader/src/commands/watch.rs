@@ -14,7 +14,7 @@ mod state;
 
 use crate::grading::task_files::STUBS;
 use anyhow::{Context, Result};
-use grading::{kill_group, own_process_group, read_all};
+use grading::{kill_group, read_all, spawn_in_own_group};
 use happening::Happening;
 use keys::{read_lines, RawKeys};
 use notify::{RecursiveMode, Watcher};
@@ -219,8 +219,7 @@ impl Watch<'_> {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        own_process_group(&mut command);
-        let mut child = match command.spawn() {
+        let mut child = match spawn_in_own_group(command) {
             Ok(child) => child,
             Err(error) => {
                 return Graded::Done(TaskState {
@@ -230,8 +229,8 @@ impl Watch<'_> {
                 })
             }
         };
-        let stdout = child.stdout.take().map(read_all);
-        let stderr = child.stderr.take().map(read_all);
+        let stdout = child.stdout().take().map(read_all);
+        let stderr = child.stderr().take().map(read_all);
         loop {
             if let Ok(Some(_)) = child.try_wait() {
                 break;

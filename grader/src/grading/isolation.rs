@@ -143,7 +143,7 @@ impl ChildRun {
         }
         if self.stderr.contains(ALLOCATION_FAILED) {
             return Status::OutOfMemory {
-                ceiling: grader_runner::serve::MEMORY_CEILING,
+                ceiling: grader_runner::ceiling::MEMORY_CEILING,
             };
         }
         let panic = messages.into_iter().find_map(|message| match message {

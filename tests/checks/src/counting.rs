@@ -8,9 +8,10 @@
 //!     pool_checks::counting::SwitchableCounting;
 //! ```
 //!
-//! It is `stats_alloc`'s counting allocator, which the checks then ask, not the pool, how many
-//! times the allocator was called. The counts are process-wide: measure single-threaded code, or
-//! code whose other threads are idle.
+//! (The grader's runners install it inside their memory ceiling, `grader_runner::ceiling`, which
+//! forwards every call to it.) It is `stats_alloc`'s counting allocator, which the checks then
+//! ask, not the pool, how many times the allocator was called. The counts are process-wide:
+//! measure single-threaded code, or code whose other threads are idle.
 //!
 //! Counting is not free: every call bumps shared atomic counters, which would slow the unpooled
 //! baseline of a throughput measurement more than the pool (and contend between threads). So
@@ -48,8 +49,15 @@ pub struct SwitchableCounting;
 
 impl SwitchableCounting {
     fn counting() -> bool {
-        COUNTING_ON.load(Ordering::Relaxed)
+        counting_on()
     }
+}
+
+/// Whether allocator calls are counted now: `false` inside [`without_counting`] (a timed
+/// stretch), while [`COUNTING`]'s figures stand still. One relaxed load, cheap enough for an
+/// allocator to ask on every call (the runners' memory ceiling does).
+pub fn counting_on() -> bool {
+    COUNTING_ON.load(Ordering::Relaxed)
 }
 
 // SAFETY: every call is forwarded unchanged, with the caller's own guarantees, to `COUNTING` or to

@@ -3,10 +3,11 @@
 
 use std::process::ExitCode;
 
-/// Every check process counts allocator calls: the checks trust the allocator, not the pool.
+/// Every check process counts allocator calls (the checks trust the allocator, not the pool),
+/// under a memory ceiling (a pool that hoards memory gets a verdict).
 #[global_allocator]
-static GLOBAL: pool_checks::counting::SwitchableCounting =
-    pool_checks::counting::SwitchableCounting;
+static GLOBAL: grader_runner::ceiling::Ceiling =
+    grader_runner::ceiling::Ceiling::new(grader_runner::ceiling::MEMORY_CEILING);
 
 fn main() -> ExitCode {
     grader_runner::serve::main(|_| Ok(solutions::Workshop))
