@@ -686,7 +686,9 @@ fn count_return(local: &Local<'_, Waiting>, len: usize) {
 }
 
 impl BufferPool for AdaptivePool {
-    #[inline]
+    /// Always inlined: with the stack's branch in it, the compiler left it a call in the
+    /// patterns benchmark, where it had been inlined before.
+    #[inline(always)]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
         Pooled::growable(self, self.take(capacity), capacity)
     }
