@@ -181,9 +181,10 @@ pub const BATCH: usize = MAGAZINE / 2;
 /// Aligned for the same reason as [`Entry`]: the slots of classes 1 and up live in an
 /// allocation of their own.
 ///
-/// In this order (`repr(C)`): the fields a get or a return touches share the first cache line;
-/// the stack, reached off the fast path, comes after them (left to itself, the compiler put the
-/// stack between `parked` and `has_place`, two lines for every return).
+/// In this order (`repr(C)`): the fields a get or a return of one buffer touches share the first
+/// cache line; the stack, reached only when the slot is taken or empty, comes after them (left to
+/// itself, the compiler put the stack between `parked` and `has_place`, two lines for every
+/// return).
 #[repr(C, align(128))]
 struct Slot {
     /// A buffer parked by the owner (`Box::into_raw`), or null.
@@ -197,7 +198,8 @@ struct Slot {
     /// collection cycle in which it came back. Written and read by the owner only.
     tag: AtomicU64,
     /// The rest of the magazine: what a thread that holds several buffers at once returns while
-    /// `parked` is taken. Reached only off the fast path, which stays one pointer moved.
+    /// `parked` is taken. Reached in the same inlined code as the slot, on the branch marked
+    /// rare ([`rare`]), so that a single buffer's round trip stays one pointer moved.
     stack: Stack,
 }
 
