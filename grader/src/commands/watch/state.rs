@@ -19,6 +19,19 @@ pub struct TaskState {
     pub trouble: Option<String>,
 }
 
+impl TaskState {
+    /// A graded task of `total` checks, of which `failing` did not pass.
+    fn graded(total: usize, failing: Vec<(String, String, String)>) -> Self {
+        TaskState {
+            graded: true,
+            passed: total - failing.len(),
+            total,
+            failing,
+            trouble: None,
+        }
+    }
+}
+
 /// A task's state from its grading child's JSON report.
 pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
     let Ok(report) = serde_json::from_str::<Report>(stdout) else {
@@ -54,13 +67,7 @@ pub fn state_of(task: u8, stdout: &str, stderr: &str) -> TaskState {
             (check.id.clone(), check.status.clone(), seen)
         })
         .collect::<Vec<_>>();
-    TaskState {
-        graded: true,
-        passed: checks.len() - failing.len(),
-        total: checks.len(),
-        failing,
-        trouble: None,
-    }
+    TaskState::graded(checks.len(), failing)
 }
 
 /// Task `task`'s state as the last runs left it (`last_run`'s statuses): where the student
@@ -86,11 +93,5 @@ pub fn state_from_last(task: u8, statuses: &BTreeMap<String, String>) -> TaskSta
             })
         })
         .collect();
-    TaskState {
-        graded: true,
-        passed: checks.len() - failing.len(),
-        total: checks.len(),
-        failing,
-        trouble: None,
-    }
+    TaskState::graded(checks.len(), failing)
 }
