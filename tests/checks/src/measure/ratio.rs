@@ -442,8 +442,21 @@ mod tests {
 
     #[test]
     fn half_the_work_measures_about_twice_as_fast() {
-        let ratio = robust_ratio(&mut || spin(20_000), &mut || spin(10_000), 2.0);
-        assert!((1.6..2.5).contains(&ratio.median), "{ratio:?}");
+        // One measurement again if the first is out of range: a shared machine can disturb one
+        // measurement from start to end (CI read 1.56 once, over 15 rounds from 1.53 to 1.65,
+        // where this machine reads 2.00 quiet, busy and on one processor), while a broken method
+        // (no division by the repeats reads 1.0, an inverted ratio 0.5) fails both.
+        let expected = 1.6..2.5;
+        let measure = || robust_ratio(&mut || spin(20_000), &mut || spin(10_000), 2.0);
+        let first = measure();
+        if expected.contains(&first.median) {
+            return;
+        }
+        let second = measure();
+        assert!(
+            expected.contains(&second.median),
+            "twice out of {expected:?}: {first:?}, then {second:?}"
+        );
     }
 
     #[test]
