@@ -69,8 +69,9 @@ use std::ptr;
 use sync::{Arc, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// How many counters each thread's entry has: enough for the adaptive pool's histogram of sizes
-/// by power of two (65 classes) and its few other figures.
-pub const COUNTERS: usize = 72;
+/// by power of two (65 classes) and its few other figures (the entry stays under 1 KiB: see
+/// [`Handle`]).
+pub const COUNTERS: usize = 75;
 
 /// How a pool uses its slots: whether other threads may empty a slot while its owner lives, and
 /// what the pool reserved for each parked buffer. Pools without reservations use `()`.
