@@ -44,17 +44,17 @@
 //! - The sizes it asks for and the lengths it returns are **counted per thread** and added to the
 //!   window when it next takes the lock. The gets it serves without the lock are counted as runs
 //!   of one class (a get of another class starts a new run; the thread keeps up to four runs,
-//!   and a fifth class takes the lock), and the thread's histogram holds returned lengths only. So that the
-//!   window still ends after exactly `window` gets, a thread may serve only so many gets without
-//!   the lock (its *credit*, granted under the lock), and the get that ends a window always
-//!   takes the lock. On one thread the credit is what the window still allows, so the pool makes
-//!   the same decisions, at the same gets, as the simple version. On several, it is a share of
-//!   that (shared among the threads that took the lock in the last window), and while other
-//!   threads hold credit never less than a share of half a window: a thread's uncounted gets (at
-//!   most its credit) may land in the next window, which ends late by as much. A thread that ends leaves its figures to
-//!   the store, which hands them to the pool ([`Parking::retired`]), and its waiting buffer to
-//!   the shared store; the next locked get adds both (the buffer as the return it was, idle
-//!   again for this get and the next).
+//!   and a fifth class takes the lock), and the thread's histogram holds returned lengths only.
+//!   So that the window still ends after exactly `window` gets, a thread may serve only so many
+//!   gets without the lock (its *credit*, granted under the lock), and the get that ends a
+//!   window always takes the lock. On one thread the credit is what the window still allows, so
+//!   the pool makes the same decisions, at the same gets, as the simple version. On several, it
+//!   is a share of that (shared among the threads that took the lock in the last window), and
+//!   while other threads hold credit never less than a share of half a window: a thread's
+//!   uncounted gets (at most its credit) may land in the next window, which ends late by as
+//!   much. A thread that ends leaves its figures to the store, which hands them to the pool
+//!   ([`Parking::retired`]), and its waiting buffer to the shared store; the next locked get adds
+//!   both (the buffer as the return it was, idle again for this get and the next).
 //!
 //! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
