@@ -1036,10 +1036,12 @@ mod tests {
             }
         });
         let gets = (2 * requests * 8) as u64;
+        // At most 3%: while the other thread holds no credit (asleep on a busy machine, say),
+        // a thread's share halves at each grant, about 11 locked gets per window of 1000.
         let locked = pool.lock().locked_gets;
         assert!(
-            locked * 100 < gets,
-            "{locked} of {gets} gets took the lock (at most 1% expected)"
+            locked * 100 < 3 * gets,
+            "{locked} of {gets} gets took the lock (at most 3% expected)"
         );
     }
 
