@@ -154,8 +154,9 @@ const RUN_FROM: usize = 5;
 const LOCKED_IN: usize = 6;
 /// Runs a get of another class ended, kept until the thread next takes the lock, each its class
 /// and its length packed in one counter (0: none): a request that holds buffers of a few sizes
-/// (Task 3's bursts: four classes) switches runs on nearly every get, and each switch took the
-/// lock when there was only the current run. A switch that finds every place taken by other
+/// (Task 3's bursts: 512 B to 4 KiB, three classes and now and then a fourth) switches runs on
+/// nearly every get, and each switch took the lock when there was only the current run. A class
+/// that has a place resumes its run from there; a switch that finds every place taken by other
 /// classes takes the lock.
 const EARLIER_RUNS: usize = 7;
 const RUNS_KEPT: usize = 3;
@@ -756,24 +757,39 @@ fn touched_classes(touched: u64) -> impl Iterator<Item = usize> {
 }
 
 /// Starts a run of `class` for a get on `credit`: the run it ends is kept in a place of its
-/// class's, or an empty one. False (nothing changed) if every place holds another class.
+/// class's, or an empty one. If `class` has a place already, its run is resumed (its length
+/// carried into the new run's start), which frees the place: so four classes in turn stay off
+/// the lock, not three. False (nothing changed) if every place holds another class.
 #[cold]
 fn switch_run(local: &Local<'_, Waiting>, class: u64, credit: u64) -> bool {
+    let holds = |place: usize, class: u64| {
+        let packed = local.get(place);
+        packed != 0 && packed >> RUN_CLASS_SHIFT == class
+    };
+    let resumed = (EARLIER_RUNS..HISTOGRAM).find(|&place| holds(place, class));
+    let resumed_length = resumed.map_or(0, |place| local.get(place) & RUN_LENGTH);
     let ended = local.get(RUN_FROM).saturating_sub(credit);
-    if ended > 0 {
-        let ended_class = local.get(RUN_CLASS);
-        let place = (EARLIER_RUNS..HISTOGRAM).find(|&place| {
-            let packed = local.get(place);
-            packed == 0 || packed >> RUN_CLASS_SHIFT == ended_class
-        });
-        let Some(place) = place else {
-            return false;
-        };
+    let ended_class = local.get(RUN_CLASS);
+    // Where the ended run goes: the resumed run's place (emptied below), an empty one, or one
+    // of its class.
+    let ended_place = match ended {
+        0 => None,
+        _ => match (EARLIER_RUNS..HISTOGRAM).find(|&place| {
+            Some(place) == resumed || local.get(place) == 0 || holds(place, ended_class)
+        }) {
+            Some(place) => Some(place),
+            None => return false,
+        },
+    };
+    if let Some(resumed) = resumed {
+        local.set(resumed, 0);
+    }
+    if let Some(place) = ended_place {
         let length = ((local.get(place) & RUN_LENGTH) + ended).min(RUN_LENGTH);
         local.set(place, ended_class << RUN_CLASS_SHIFT | length);
     }
     local.set(RUN_CLASS, class);
-    local.set(RUN_FROM, credit);
+    local.set(RUN_FROM, credit + resumed_length);
     true
 }
 
@@ -977,7 +993,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_of_several_sizes_takes_the_lock_for_few_gets() {
+    fn requests_of_several_sizes_take_the_lock_for_few_gets() {
         // Each request holds 8 buffers of 600 B to 4 KiB (three power-of-two classes, most in
         // the 4 KiB one), written to their size, as Task 3's bursts do, for 100 windows. When a
         // get of another class than the run's took the lock, every get here did (that locked
@@ -1002,16 +1018,44 @@ mod tests {
             locked * 100 < gets,
             "{locked} of {gets} gets took the lock (at most 1% expected)"
         );
-        // A fifth class still takes the lock (every place holds another class), and the
-        // requests still reach the window: the window ends after exactly `window` gets.
+        // Classes in turn, one get each: four stay off the lock (three runs kept aside, and
+        // a class that has a place resumes its run), a fifth takes the lock every fifth get.
+        // Either way every request reaches the window, once, and the window ends at exactly
+        // its `window`-th get.
         let window = AdaptiveConfig::default().window;
-        let one_more = AdaptivePool::new(AdaptiveConfig::default()).unwrap();
-        for round in 0..window {
-            drop(one_more.get(64 << (round % 5)));
+        for (classes, locked_at_most, locked_at_least) in [(4, 10, 0), (5, window, window / 6)] {
+            let pool = AdaptivePool::new(AdaptiveConfig::default()).unwrap();
+            for round in 0..window - 1 {
+                drop(pool.get(64 << (round % classes)));
+            }
+            let state = pool.lock_settled();
+            let requested: u64 = state
+                .window
+                .requested
+                .iter()
+                .map(|&count| count as u64)
+                .sum();
+            assert_eq!(
+                requested,
+                (window - 1) as u64,
+                "{classes} classes: requests counted"
+            );
+            assert_eq!(
+                state.window.gets,
+                window - 1,
+                "{classes} classes: gets counted"
+            );
+            assert!(
+                (locked_at_least..=locked_at_most).contains(&(state.locked_gets as usize)),
+                "{classes} classes in turn: {} locked gets",
+                state.locked_gets
+            );
+            drop(state);
+            drop(pool.get(64));
+            let state = pool.lock();
+            assert_eq!(state.windows, 1, "the window ends at its {window}th get");
+            assert_eq!(state.window.gets, 0);
         }
-        let state = one_more.lock();
-        assert_eq!(state.windows, 1, "the window ends at its {window}th get");
-        assert_eq!(state.window.gets, 0);
     }
 
     #[test]
