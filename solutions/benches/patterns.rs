@@ -12,15 +12,16 @@
 //!
 //! Every figure is the time per buffer on one thread (the slowest thread's time over the
 //! buffers it handled), so that thread counts compare directly: a pattern that scales keeps its
-//! figure as threads are added. Subjects: the reference pools, `lockfree-object-pool` and
+//! figure as threads are added. Each benchmark makes its subject anew and runs it on threads that
+//! stay for its warm-up and all its samples, as a server's workers do (see `bench`). Subjects: the reference pools, `lockfree-object-pool` and
 //! `object-pool`, malloc and free (glibc, the process's allocator), mimalloc called directly
 //! (the global allocator stays the system's), and the floor: a word moved through the same
 //! pattern, no buffer at all.
 
+use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::LinearObjectPool;
-use pool_checks::measure::time_on_threads;
 use pool_checks::BufferPool;
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
@@ -158,45 +159,70 @@ fn patterns(c: &mut Criterion) {
         .into_iter()
         .filter(|&threads| threads <= cores)
         .collect();
-    let sync = Pool(SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20)));
-    let fixed = Pool(
-        FixedPool::new(FixedPoolConfig {
-            buffer_size: SIZE,
-            preallocate: 0,
-            max_pooled: 256,
-        })
-        .expect("a valid config"),
-    );
-    let classes = Pool(SizeClassPool::new(SizeClassConfig::default()).expect("a valid config"));
-    let adaptive = Pool(AdaptivePool::new(AdaptiveConfig::default()).expect("a valid config"));
-    let production = Pool(ProductionPool::new(PoolConfig::default()).expect("a valid config"));
-    let linear = Linear(LinearObjectPool::new(
-        || Vec::with_capacity(SIZE),
-        Vec::clear,
-    ));
-    let object = ObjectPool(object_pool::Pool::new(256, || Vec::with_capacity(SIZE)));
     for pattern in [Pattern::GetReturn, Pattern::Hold8, Pattern::HandOff] {
         let mut group = c.benchmark_group(pattern.name());
         for &threads in &counts {
             if pattern == Pattern::HandOff && threads < 2 {
                 continue;
             }
-            bench(&mut group, "sync_pool", pattern, threads, &sync);
-            bench(&mut group, "fixed_pool", pattern, threads, &fixed);
-            bench(&mut group, "size_class_pool", pattern, threads, &classes);
-            bench(&mut group, "adaptive_pool", pattern, threads, &adaptive);
-            bench(&mut group, "production_pool", pattern, threads, &production);
+            // Each benchmark gets a subject of its own (see `bench`).
+            let group = &mut group;
             bench(
-                &mut group,
+                group,
+                "sync_pool",
+                pattern,
+                threads,
+                Pool(SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20))),
+            );
+            let fixed = FixedPool::new(FixedPoolConfig {
+                buffer_size: SIZE,
+                preallocate: 0,
+                max_pooled: 256,
+            });
+            bench(
+                group,
+                "fixed_pool",
+                pattern,
+                threads,
+                Pool(fixed.expect("a valid config")),
+            );
+            let classes = SizeClassPool::new(SizeClassConfig::default());
+            bench(
+                group,
+                "size_class_pool",
+                pattern,
+                threads,
+                Pool(classes.expect("a valid config")),
+            );
+            let adaptive = AdaptivePool::new(AdaptiveConfig::default());
+            bench(
+                group,
+                "adaptive_pool",
+                pattern,
+                threads,
+                Pool(adaptive.expect("a valid config")),
+            );
+            let production = ProductionPool::new(PoolConfig::default());
+            bench(
+                group,
+                "production_pool",
+                pattern,
+                threads,
+                Pool(production.expect("a valid config")),
+            );
+            let linear = LinearObjectPool::new(|| Vec::with_capacity(SIZE), Vec::clear);
+            bench(
+                group,
                 "lockfree_object_pool",
                 pattern,
                 threads,
-                &linear,
+                Linear(linear),
             );
-            bench(&mut group, "object_pool", pattern, threads, &object);
-            bench(&mut group, "malloc_free", pattern, threads, &Malloc);
-            bench(&mut group, "mimalloc", pattern, threads, &Mimalloc);
-            bench(&mut group, "floor_word", pattern, threads, &Word);
+            let object = object_pool::Pool::new(256, || Vec::with_capacity(SIZE));
+            bench(group, "object_pool", pattern, threads, ObjectPool(object));
+            bench(group, "malloc_free", pattern, threads, Malloc);
+            bench(group, "mimalloc", pattern, threads, Mimalloc);
+            bench(group, "floor_word", pattern, threads, Word);
         }
         group.finish();
     }
@@ -221,22 +247,102 @@ impl Pattern {
 
 /// Benchmarks `source` in `pattern` on `threads` threads; criterion's figure is the time per
 /// buffer on one thread.
-fn bench<M: criterion::measurement::Measurement<Value = Duration>, S: Source>(
-    group: &mut BenchmarkGroup<'_, M>,
+///
+/// The subject is this benchmark's alone, and its threads stay for the whole benchmark, warm-up
+/// and samples ([`Crew`]), as a server's workers do. criterion calls the routine it is given once
+/// per sample, so threads started there are new for every sample; and a pool shared by several
+/// benchmarks hands one benchmark's threads the buffers that another's made, whose headers glibc
+/// may have put on the same cache line as the first bytes of a buffer the other thread holds.
+/// Either way the figure then depended on where the buffers lay, not on the pool: hold 8 on two
+/// threads read 6.3-6.7 ns per buffer for the fixed pool on threads that made their own buffers,
+/// and 9.4-10.0 in the runs where a line was shared (`cargo run -p solutions --release --example
+/// hold_samples -- fixed 2 same|inherited`, see docs/measurement.md).
+fn bench<S: Source>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     pattern: Pattern,
     threads: usize,
-    source: &S,
+    source: S,
 ) {
-    group.bench_function(format!("{name}/{threads}_threads"), |b| {
-        b.iter_custom(|iterations| match pattern {
-            Pattern::GetReturn => time_on_threads(threads, 1, &|| get_return(source, iterations)),
-            Pattern::Hold8 => {
-                time_on_threads(threads, 1, &|| hold_8(source, iterations)) / HELD as u32
-            }
-            Pattern::HandOff => hand_off(source, threads / 2, iterations),
-        })
+    // Hand-off: a queue per producer and consumer pair (threads 2k and 2k + 1), kept for every
+    // sample. A bounded lock-free queue (crossbeam's `ArrayQueue`) whose two sides spin when it
+    // is full or empty, then yield (see [`Wait`]): a channel that puts a thread to sleep and
+    // wakes it through the kernel costs about a microsecond per buffer on these machines
+    // (measured with `std`'s `sync_channel`: the floor, a word with no buffer, read 1.0 us),
+    // which would hide every subject's own cost.
+    let queues: Vec<ArrayQueue<S::Buffer<'_>>> =
+        (0..threads / 2).map(|_| ArrayQueue::new(CHANNEL)).collect();
+    let (source, queues) = (&source, &queues);
+    std::thread::scope(|scope| {
+        let crew = Crew::start(scope, threads, move |worker, iterations| match pattern {
+            Pattern::GetReturn => get_return(source, iterations),
+            Pattern::Hold8 => hold_8(source, iterations),
+            Pattern::HandOff if worker % 2 == 0 => produce(source, &queues[worker / 2], iterations),
+            Pattern::HandOff => consume::<S>(&queues[worker / 2], iterations),
+        });
+        group.bench_function(format!("{name}/{threads}_threads"), |b| {
+            b.iter_custom(|iterations| match pattern {
+                Pattern::Hold8 => crew.run(iterations) / HELD as u32,
+                Pattern::GetReturn | Pattern::HandOff => crew.run(iterations),
+            })
+        });
     });
+}
+
+/// Threads that stay for a whole benchmark and run each sample together: the slowest one's time
+/// is the sample's. They end when the crew is dropped.
+struct Crew {
+    orders: Vec<std::sync::mpsc::Sender<u64>>,
+    times: std::sync::mpsc::Receiver<Duration>,
+}
+
+impl Crew {
+    /// `threads` threads in `scope`, each running `work(its index, iterations)` once per
+    /// [`Crew::run`], all starting together.
+    fn start<'scope, 'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        threads: usize,
+        work: impl Fn(usize, u64) + Send + Sync + 'env,
+    ) -> Crew {
+        let (report, times) = std::sync::mpsc::channel();
+        let start_line = std::sync::Arc::new(std::sync::Barrier::new(threads));
+        let work = std::sync::Arc::new(work);
+        let orders = (0..threads)
+            .map(|worker| {
+                let (order, orders) = std::sync::mpsc::channel::<u64>();
+                let (report, start_line, work) = (
+                    report.clone(),
+                    std::sync::Arc::clone(&start_line),
+                    std::sync::Arc::clone(&work),
+                );
+                scope.spawn(move || {
+                    for iterations in orders {
+                        start_line.wait();
+                        let started = Instant::now();
+                        work(worker, iterations);
+                        if report.send(started.elapsed()).is_err() {
+                            return;
+                        }
+                    }
+                });
+                order
+            })
+            .collect();
+        Crew { orders, times }
+    }
+
+    /// One sample: every thread runs `iterations`; the slowest thread's time.
+    fn run(&self, iterations: u64) -> Duration {
+        for order in &self.orders {
+            order
+                .send(iterations)
+                .expect("the crew's threads run until it is dropped");
+        }
+        (0..self.orders.len())
+            .map(|_| self.times.recv().expect("every thread reports its time"))
+            .max()
+            .unwrap_or_default()
+    }
 }
 
 /// `iterations` buffers taken and given back, one at a time. Each pattern's loop is a function
@@ -255,42 +361,6 @@ fn hold_8<S: Source>(source: &S, iterations: u64) {
         let held: [S::Buffer<'_>; HELD] = std::array::from_fn(|_| source.take());
         black_box(&held);
     }
-}
-
-/// `pairs` producers each take `iterations` buffers and pass them to their consumer, which
-/// gives them back; the slowest thread's time.
-///
-/// Each pair shares a bounded lock-free queue (crossbeam's `ArrayQueue`), and both sides spin
-/// when it is full or empty (then yield, see [`Wait`]): a channel that puts a thread to sleep and wakes it through the
-/// kernel costs about a microsecond per buffer on these machines (measured with `std`'s
-/// `sync_channel`: the floor, a word with no buffer, read 1.0 us), which would hide every
-/// subject's own cost.
-fn hand_off<S: Source>(source: &S, pairs: usize, iterations: u64) -> Duration {
-    let start_line = std::sync::Barrier::new(2 * pairs);
-    std::thread::scope(|scope| {
-        let mut threads = Vec::with_capacity(2 * pairs);
-        for _ in 0..pairs {
-            let queue = std::sync::Arc::new(ArrayQueue::<S::Buffer<'_>>::new(CHANNEL));
-            let (start_line, theirs) = (&start_line, std::sync::Arc::clone(&queue));
-            threads.push(scope.spawn(move || {
-                start_line.wait();
-                let started = Instant::now();
-                produce(source, &queue, iterations);
-                started.elapsed()
-            }));
-            threads.push(scope.spawn(move || {
-                start_line.wait();
-                let started = Instant::now();
-                consume::<S>(&theirs, iterations);
-                started.elapsed()
-            }));
-        }
-        threads
-            .into_iter()
-            .map(|thread| thread.join().unwrap_or(Duration::ZERO))
-            .max()
-            .unwrap_or_default()
-    })
 }
 
 /// A producer's loop: `iterations` buffers taken and queued, waiting while the queue is full.
