@@ -8,85 +8,120 @@
 //! same. The crates share one structure between threads, which is what their two-thread figures
 //! show.
 
+use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use lockfree_object_pool::LinearObjectPool;
-use pool_checks::measure::time_on_threads;
 use pool_checks::BufferPool;
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
-use std::time::Duration;
+use support::crew::Crew;
+
+mod support {
+    pub mod crew;
+}
 
 const SIZE: usize = 4096;
 
 fn get_return(c: &mut Criterion) {
-    let sync = SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20));
-    let fixed = FixedPool::new(FixedPoolConfig {
-        buffer_size: SIZE,
-        preallocate: 4,
-        max_pooled: 64,
-    })
-    .expect("a valid config");
-    let classes = SizeClassPool::new(SizeClassConfig::default()).expect("a valid config");
-    let adaptive = AdaptivePool::new(AdaptiveConfig::default()).expect("a valid config");
-    let production = ProductionPool::new(PoolConfig::default()).expect("a valid config");
-    let zeroing = ProductionPool::new(PoolConfig {
-        zero_on_return: true,
-        ..PoolConfig::default()
-    })
-    .expect("a valid config");
-    // The crates a user would pick instead; their reset closures do what ours do (nothing to the
-    // bytes; a get clears).
-    let linear = LinearObjectPool::<Vec<u8>>::new(|| Vec::with_capacity(SIZE), Vec::clear);
-    let object = object_pool::Pool::<Vec<u8>>::new(64, || Vec::with_capacity(SIZE));
     let mut group = c.benchmark_group("get_return_4KiB");
     for threads in [1, 2] {
-        bench(&mut group, "sync_pool_get", threads, || round_trip(&sync));
-        bench(&mut group, "sync_pool_get_read", threads, || {
+        // Each benchmark gets a pool of its own (see `bench`).
+        let group = &mut group;
+        let sync = || SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20));
+        bench(group, "sync_pool_get", threads, sync(), round_trip);
+        bench(group, "sync_pool_get_read", threads, sync(), |sync| {
             let buffer = sync.get_read(black_box(SIZE));
             black_box(buffer.as_ptr());
         });
-        bench(&mut group, "fixed_pool_get", threads, || round_trip(&fixed));
-        bench(&mut group, "size_class_pool_get", threads, || {
-            round_trip(&classes)
-        });
-        bench(&mut group, "adaptive_pool_get", threads, || {
-            round_trip(&adaptive)
-        });
-        // Task 4: the same store as FixedPool, plus limits and per-thread metrics.
-        bench(&mut group, "production_pool_get", threads, || {
-            round_trip(&production)
-        });
-        // 4 KiB read buffers, returned with their 4 KiB initialised: zero_on_return zeroes them.
-        bench(&mut group, "production_pool_get_read", threads, || {
-            let buffer = production.get_read(black_box(SIZE));
-            black_box(buffer.as_ptr());
+        let fixed = FixedPool::new(FixedPoolConfig {
+            buffer_size: SIZE,
+            preallocate: 4,
+            max_pooled: 64,
         });
         bench(
-            &mut group,
+            group,
+            "fixed_pool_get",
+            threads,
+            fixed.expect("a valid config"),
+            round_trip,
+        );
+        let classes = SizeClassPool::new(SizeClassConfig::default());
+        bench(
+            group,
+            "size_class_pool_get",
+            threads,
+            classes.expect("a valid config"),
+            round_trip,
+        );
+        let adaptive = AdaptivePool::new(AdaptiveConfig::default());
+        bench(
+            group,
+            "adaptive_pool_get",
+            threads,
+            adaptive.expect("a valid config"),
+            round_trip,
+        );
+        // Task 4: the same store as FixedPool, plus limits and per-thread metrics.
+        let production = || ProductionPool::new(PoolConfig::default()).expect("a valid config");
+        bench(
+            group,
+            "production_pool_get",
+            threads,
+            production(),
+            round_trip,
+        );
+        // 4 KiB read buffers, returned with their 4 KiB initialised: zero_on_return zeroes them.
+        bench(
+            group,
+            "production_pool_get_read",
+            threads,
+            production(),
+            |production| {
+                let buffer = production.get_read(black_box(SIZE));
+                black_box(buffer.as_ptr());
+            },
+        );
+        let zeroing = ProductionPool::new(PoolConfig {
+            zero_on_return: true,
+            ..PoolConfig::default()
+        });
+        bench(
+            group,
             "production_pool_get_read_zeroing",
             threads,
-            || {
+            zeroing.expect("a valid config"),
+            |zeroing| {
                 let buffer = zeroing.get_read(black_box(SIZE));
                 black_box(buffer.as_ptr());
             },
         );
-        bench(&mut group, "lockfree_object_pool_linear", threads, || {
-            let buffer = linear.pull();
-            black_box(buffer.as_ptr());
-        });
-        bench(&mut group, "object_pool", threads, || {
+        // The crates a user would pick instead; their reset closures do what ours do (nothing
+        // to the bytes; a get clears).
+        let linear = LinearObjectPool::<Vec<u8>>::new(|| Vec::with_capacity(SIZE), Vec::clear);
+        bench(
+            group,
+            "lockfree_object_pool_linear",
+            threads,
+            linear,
+            |linear| {
+                let buffer = linear.pull();
+                black_box(buffer.as_ptr());
+            },
+        );
+        let object = object_pool::Pool::<Vec<u8>>::new(64, || Vec::with_capacity(SIZE));
+        bench(group, "object_pool", threads, object, |object| {
             let buffer = object.pull(|| Vec::with_capacity(SIZE));
             black_box(buffer.as_ptr());
         });
-        bench(&mut group, "thread_local_boxed_stack", threads, || {
+        bench(group, "thread_local_boxed_stack", threads, (), |()| {
             let buffer = boxed_stack::get(black_box(SIZE));
             black_box(buffer.as_ptr());
             boxed_stack::put(buffer);
         });
-        bench(&mut group, "no_pool_malloc_free", threads, || {
+        bench(group, "no_pool_malloc_free", threads, (), |()| {
             let buffer: Vec<u8> = Vec::with_capacity(black_box(SIZE));
             black_box(buffer.as_ptr());
         });
@@ -126,16 +161,25 @@ mod boxed_stack {
     }
 }
 
-/// Benchmarks `round_trip` on `threads` threads at once; the figure is the time per round trip
-/// on one thread (the slowest thread's), so 1 and 2 threads compare directly.
-fn bench<M: criterion::measurement::Measurement<Value = Duration>>(
-    group: &mut BenchmarkGroup<'_, M>,
+/// Benchmarks `round_trip` on `subject`, on `threads` threads at once; the figure is the time
+/// per round trip on one thread (the slowest thread's), so 1 and 2 threads compare directly. The
+/// subject is this benchmark's alone, and its threads stay for all its samples ([`Crew`] says
+/// why).
+fn bench<T: Sync>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     threads: usize,
-    round_trip: impl Fn() + Sync,
+    subject: T,
+    round_trip: impl Fn(&T) + Sync,
 ) {
-    group.bench_function(format!("{name}/{threads}_thread"), |b| {
-        b.iter_custom(|iterations| time_on_threads(threads, 1, &|| repeat(iterations, &round_trip)))
+    let (subject, round_trip) = (&subject, &round_trip);
+    std::thread::scope(|scope| {
+        let crew = Crew::start(scope, threads, move |_, iterations| {
+            repeat(iterations, &|| round_trip(subject))
+        });
+        group.bench_function(format!("{name}/{threads}_thread"), |b| {
+            b.iter_custom(|iterations| crew.run(iterations))
+        });
     });
 }
 

@@ -28,7 +28,11 @@ use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use support::crew::Crew;
+
+mod support {
+    pub mod crew;
+}
 
 const SIZE: usize = 4096;
 /// Buffers a request of the `hold_8` pattern holds at once.
@@ -249,14 +253,11 @@ impl Pattern {
 /// buffer on one thread.
 ///
 /// The subject is this benchmark's alone, and its threads stay for the whole benchmark, warm-up
-/// and samples ([`Crew`]), as a server's workers do. criterion calls the routine it is given once
-/// per sample, so threads started there are new for every sample; and a pool shared by several
-/// benchmarks hands one benchmark's threads the buffers that another's made, whose headers glibc
-/// may have put on the same cache line as the first bytes of a buffer the other thread holds.
-/// Either way the figure then depended on where the buffers lay, not on the pool: hold 8 on two
-/// threads read 6.3-6.7 ns per buffer for the fixed pool on threads that made their own buffers,
-/// and 9.4-10.0 in the runs where a line was shared (`cargo run -p solutions --release --example
-/// hold_samples -- fixed 2 same|inherited`, see docs/measurement.md).
+/// and samples ([`Crew`], which says why). A subject shared by several benchmarks would hand one
+/// benchmark's threads the buffers that another's made: hold 8 on two threads read 6.3-6.7 ns
+/// per buffer for the fixed pool on threads that made their own buffers, and 9.4-10.0 in the runs
+/// where such buffers put one cache line in both threads' way (`cargo run -p solutions --release
+/// --example hold_samples -- fixed 2 same|inherited`, see docs/measurement.md).
 fn bench<S: Source>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
@@ -287,62 +288,6 @@ fn bench<S: Source>(
             })
         });
     });
-}
-
-/// Threads that stay for a whole benchmark and run each sample together: the slowest one's time
-/// is the sample's. They end when the crew is dropped.
-struct Crew {
-    orders: Vec<std::sync::mpsc::Sender<u64>>,
-    times: std::sync::mpsc::Receiver<Duration>,
-}
-
-impl Crew {
-    /// `threads` threads in `scope`, each running `work(its index, iterations)` once per
-    /// [`Crew::run`], all starting together.
-    fn start<'scope, 'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        threads: usize,
-        work: impl Fn(usize, u64) + Send + Sync + 'env,
-    ) -> Crew {
-        let (report, times) = std::sync::mpsc::channel();
-        let start_line = std::sync::Arc::new(std::sync::Barrier::new(threads));
-        let work = std::sync::Arc::new(work);
-        let orders = (0..threads)
-            .map(|worker| {
-                let (order, orders) = std::sync::mpsc::channel::<u64>();
-                let (report, start_line, work) = (
-                    report.clone(),
-                    std::sync::Arc::clone(&start_line),
-                    std::sync::Arc::clone(&work),
-                );
-                scope.spawn(move || {
-                    for iterations in orders {
-                        start_line.wait();
-                        let started = Instant::now();
-                        work(worker, iterations);
-                        if report.send(started.elapsed()).is_err() {
-                            return;
-                        }
-                    }
-                });
-                order
-            })
-            .collect();
-        Crew { orders, times }
-    }
-
-    /// One sample: every thread runs `iterations`; the slowest thread's time.
-    fn run(&self, iterations: u64) -> Duration {
-        for order in &self.orders {
-            order
-                .send(iterations)
-                .expect("the crew's threads run until it is dropped");
-        }
-        (0..self.orders.len())
-            .map(|_| self.times.recv().expect("every thread reports its time"))
-            .max()
-            .unwrap_or_default()
-    }
 }
 
 /// `iterations` buffers taken and given back, one at a time. Each pattern's loop is a function
