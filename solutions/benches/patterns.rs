@@ -10,13 +10,13 @@
 //!   bounded queue to a consumer thread, which gives it back: the buffer is freed on another
 //!   thread than the one that took it. Threads come in pairs.
 //!
-//! Every figure is the time per buffer on one thread (the slowest thread's time over the
-//! buffers it handled), so that thread counts compare directly: a pattern that scales keeps its
-//! figure as threads are added. Each benchmark makes its subject anew and runs it on threads that
-//! stay for its warm-up and all its samples, as a server's workers do (see `bench`). Subjects: the reference pools, `lockfree-object-pool` and
-//! `object-pool`, malloc and free (glibc, the process's allocator), mimalloc called directly
-//! (the global allocator stays the system's), and the floor: a word moved through the same
-//! pattern, no buffer at all.
+//! Every figure is the time per buffer on one thread (the slowest thread's time over the buffers it
+//! handled), so that thread counts compare directly: a pattern that scales keeps its figure as
+//! threads are added. Each benchmark makes its subject anew and runs it on threads that stay for
+//! its warm-up and all its samples, as a server's workers do (see `bench`). Subjects: the reference
+//! pools, `lockfree-object-pool` and `object-pool`, malloc and free (glibc, the process's
+//! allocator), mimalloc called directly (the global allocator stays the system's), and the floor: a
+//! word moved through the same pattern, no buffer at all.
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
@@ -254,7 +254,7 @@ impl Pattern {
 ///
 /// The subject is this benchmark's alone, and its threads stay for the whole benchmark, warm-up
 /// and samples ([`Crew`], which says why). A subject shared by several benchmarks would hand one
-/// benchmark's threads the buffers that another's made: hold 8 on two threads read 6.3-6.7 ns
+/// benchmark's threads the buffers that another's made: hold 8 on two threads read 6.6-6.7 ns
 /// per buffer for the fixed pool on threads that made their own buffers, and 9.4-10.0 in the runs
 /// where such buffers put one cache line in both threads' way (`cargo run -p solutions --release
 /// --example hold_samples -- fixed 2 same|inherited`, see docs/measurement.md).

@@ -12,10 +12,12 @@
 //! Arguments: the pool (`sync`, `fixed`, `size_class`, `adaptive` or `production`), the number
 //! of threads (1 to 16), and where the threads and buffers come from:
 //!
-//! - `same`: the same threads for every sample, as a server's workers, using buffers they made;
-//! - `inherited`: the same threads, using buffers that threads which ended made first (as in a
-//!   criterion benchmark, whose warm-up threads end before its samples start);
-//! - `fresh`: new threads for every sample, as `cargo bench -p solutions --bench patterns` starts.
+//! - `same`: the same threads for every sample, as a server's workers, using buffers they made
+//!   (as `cargo bench -p solutions --bench patterns` runs its subjects);
+//! - `inherited`: the same threads, using buffers that threads which ended made first (as a
+//!   pool shared by several benchmarks hands its buffers on);
+//! - `fresh`: new threads for every sample (as threads started in a criterion routine are:
+//!   criterion calls it once per sample).
 //!
 //! Why it exists: criterion prints one figure per subject, an estimate over its samples. Where
 //! the same loop runs at two speeds, by turns or from one run to the next, that figure lies
@@ -24,8 +26,8 @@
 //! share: a buffer's header (its `Vec`, boxed) or its first bytes on the same 64-byte line as
 //! another thread's. Both threads write there on every get, so the line moves between their
 //! cores each time. glibc puts a buffer's header right after its bytes, and the next buffer's
-//! first bytes right after that, often on the same line: threads that hold neighbouring
-//! buffers then share one without sharing any buffer.
+//! first byte 32 bytes after the header, on the same line at least half the time: threads that
+//! hold neighbouring buffers then share one without sharing any buffer.
 
 use anyhow::{bail, Context, Result};
 use pool_contract::task1::SyncPoolConfig;
@@ -33,22 +35,32 @@ use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use pool_contract::BufferPool;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
+use std::collections::HashMap;
 use std::hint::black_box;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-/// The patterns benchmark's buffer size and buffers held per request.
+/// The patterns benchmark's buffer size.
 const SIZE: usize = 4096;
+/// Buffers a request holds at once, as in the patterns benchmark's `hold_8`.
 const HELD: usize = 8;
+/// Samples per run.
 const SAMPLES: usize = 40;
 /// Requests per sample and thread: about 30 ms each at 8 ns per buffer.
 const REQUESTS: u64 = 500_000;
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|arg| {
+            arg.into_string()
+                .map_err(|arg| anyhow::anyhow!("an argument is not text: {arg:?}"))
+        })
+        .collect::<Result<_>>()?;
     let [pool, threads, mode] = args.as_slice() else {
         bail!(
-            "usage: hold_samples POOL THREADS same|inherited|fresh \\
+            "usage: hold_samples POOL THREADS same|inherited|fresh \
              (POOL: sync, fixed, size_class, adaptive or production)"
         );
     };
@@ -124,8 +136,8 @@ enum Mode {
 struct Run {
     /// Each sample's slowest thread's time.
     samples: Vec<Duration>,
-    /// With the same threads throughout: how many 64-byte lines that a thread writes on every
-    /// get (its buffers' headers and first bytes) some other thread writes too.
+    /// With the same threads throughout: how many 64-byte lines two or more threads write on
+    /// every get (a buffer's header, on one line or across two, or its first bytes).
     shared_lines: Option<usize>,
 }
 
@@ -146,26 +158,25 @@ fn sample<P: BufferPool + Sync>(pool: &P, threads: usize, mode: Mode) -> Run {
         }
     }
     if let Mode::Fresh = mode {
-        let samples = (0..SAMPLES)
-            .map(|_| {
-                let start_line = Barrier::new(threads);
-                std::thread::scope(|scope| {
-                    let workers: Vec<_> = (0..threads)
-                        .map(|_| {
-                            scope.spawn(|| {
-                                start_line.wait();
-                                timed_requests(pool)
+        let samples =
+            (0..SAMPLES)
+                .map(|_| {
+                    let start_line = Barrier::new(threads);
+                    std::thread::scope(|scope| {
+                        let workers: Vec<_> = (0..threads)
+                            .map(|_| {
+                                scope.spawn(|| {
+                                    start_line.wait();
+                                    timed_requests(pool)
+                                })
                             })
-                        })
-                        .collect();
-                    slowest(
-                        workers
-                            .into_iter()
-                            .map(|worker| worker.join().unwrap_or_default()),
-                    )
+                            .collect();
+                        slowest(workers.into_iter().map(|worker| {
+                            worker.join().unwrap_or_else(|panic| resume_unwind(panic))
+                        }))
+                    })
                 })
-            })
-            .collect();
+                .collect();
         return Run {
             samples,
             shared_lines: None,
@@ -189,7 +200,7 @@ fn sample<P: BufferPool + Sync>(pool: &P, threads: usize, mode: Mode) -> Run {
             .collect();
         workers
             .into_iter()
-            .map(|worker| worker.join().unwrap_or_default())
+            .map(|worker| worker.join().unwrap_or_else(|panic| resume_unwind(panic)))
             .collect()
     });
     let samples = (0..SAMPLES)
@@ -201,17 +212,17 @@ fn sample<P: BufferPool + Sync>(pool: &P, threads: usize, mode: Mode) -> Run {
             )
         })
         .collect();
-    let shared_lines = per_thread
-        .iter()
-        .enumerate()
-        .flat_map(|(thread, (_, lines))| lines.iter().map(move |line| (thread, *line)))
-        .filter(|&(thread, line)| {
-            per_thread
-                .iter()
-                .enumerate()
-                .any(|(other, (_, lines))| other > thread && lines.contains(&line))
-        })
-        .count();
+    // Each line, and how many threads write it.
+    let mut writers: HashMap<usize, usize> = HashMap::new();
+    for (_, lines) in &per_thread {
+        let mut lines = lines.clone();
+        lines.sort_unstable();
+        lines.dedup();
+        for line in lines {
+            *writers.entry(line).or_default() += 1;
+        }
+    }
+    let shared_lines = writers.values().filter(|&&threads| threads > 1).count();
     Run {
         samples,
         shared_lines: Some(shared_lines),
@@ -223,19 +234,24 @@ fn slowest(times: impl Iterator<Item = Duration>) -> Duration {
     times.max().unwrap_or_default()
 }
 
-/// `REQUESTS` requests of `HELD` buffers each, held together, then given back; their time.
+/// `REQUESTS` requests of `HELD` buffers each, held together, then given back; their time. A
+/// panic in the pool ends the process (its message printed first): the other threads would wait
+/// for this one at the start line for ever.
 #[inline(never)]
 fn timed_requests<P: BufferPool>(pool: &P) -> Duration {
-    let started = Instant::now();
-    for _ in 0..REQUESTS {
-        let held: [_; HELD] = std::array::from_fn(|_| {
-            let mut buffer = pool.get(black_box(SIZE));
-            buffer.push(1);
-            buffer
-        });
-        black_box(&held);
-    }
-    started.elapsed()
+    let timed = catch_unwind(AssertUnwindSafe(|| {
+        let started = Instant::now();
+        for _ in 0..REQUESTS {
+            let held: [_; HELD] = std::array::from_fn(|_| {
+                let mut buffer = pool.get(black_box(SIZE));
+                buffer.push(1);
+                buffer
+            });
+            black_box(&held);
+        }
+        started.elapsed()
+    }));
+    timed.unwrap_or_else(|_| std::process::abort())
 }
 
 /// The 64-byte lines this thread writes on every request: its buffers' headers and first bytes.
@@ -246,8 +262,11 @@ fn lines_written<P: BufferPool>(pool: &P) -> Vec<usize> {
     held.iter()
         .flat_map(|buffer| {
             let header: &Vec<u8> = buffer;
+            let header = std::ptr::from_ref(header).addr();
+            // A header may cross into the next line (glibc aligns it to 16 bytes, not 64).
             [
-                std::ptr::from_ref(header).addr() / 64,
+                header / 64,
+                (header + std::mem::size_of::<Vec<u8>>() - 1) / 64,
                 buffer.as_ptr().addr() / 64,
             ]
         })

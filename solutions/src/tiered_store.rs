@@ -861,16 +861,16 @@ impl<P: Parking> TieredStore<P> {
 /// thread allocates, and frees the old box; the bytes themselves stay where they are.
 ///
 /// Why: the allocator packs small blocks that one thread allocates side by side, two headers to a
-/// cache line, and glibc puts a new buffer's header right after its bytes, 32 bytes before the
-/// next buffer's first byte (`cargo run -p solutions --release --example hold_samples` counts
-/// such lines that two threads share). A buffer that another thread boxed (the constructor's
-/// preallocated buffers, those returned to the shared store) may share its header's line with a
-/// header or first bytes that a second thread writes on every get (`clear` and `resize` write the
-/// length): the two threads then steal the line from each other on every operation. Measured on a fixed pool that preallocated 4 buffers:
-/// 9.7-11.8 ns per get+return on two threads, 5.5-6.2 ns without, when each get took one buffer
-/// from the store. A single buffer on its way from a shared list into a thread's use is
-/// re-boxed (a small allocation, on the slow path), so the headers a thread keeps writing are its
-/// own; batches are not (see [`Local::take_shared_batch`]).
+/// cache line, and glibc puts a new buffer's header right after its bytes, 32 bytes before the next
+/// buffer's first byte (`cargo run -p solutions --release --example hold_samples` counts such lines
+/// that two threads share). A buffer that another thread boxed (the constructor's preallocated
+/// buffers, those returned to the shared store) may share its header's line with a header or first
+/// bytes that a second thread writes on every get (`clear` and `resize` write the length): the two
+/// threads then steal the line from each other on every operation. Measured on a fixed pool that
+/// preallocated 4 buffers: 9.7-11.8 ns per get+return on two threads, 5.5-6.2 ns without, when each
+/// get took one buffer from the store. A single buffer on its way from a shared list into a
+/// thread's use is re-boxed (a small allocation, on the slow path), so the headers a thread keeps
+/// writing are its own; batches are not (see [`Local::take_shared_batch`]).
 #[inline]
 #[allow(clippy::boxed_local)] // The old box is the point: it is replaced by one of this thread's.
 pub fn rebox(buffer: Box<Vec<u8>>) -> Box<Vec<u8>> {

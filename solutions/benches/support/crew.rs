@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 /// Threads that stay for a whole benchmark, warm-up and samples, and run each sample together:
 /// the slowest one's time is the sample's. They end when the crew is dropped.
 ///
-/// Why: criterion calls a benchmark's routine once per sample, so threads started there are new
-/// for every sample, and they take buffers that the threads of earlier samples made. Where the
+/// Why: criterion calls a benchmark's routine once per sample, so threads started there are new for
+/// every sample, and they take buffers that the threads of earlier samples made. Where the
 /// allocator put those decides the figure, not the subject: glibc puts a buffer's header 32 bytes
-/// before the next buffer's first byte, on one cache line half the time, and two threads that
-/// hold such neighbours write one line on every get (`cargo run -p solutions --release --example
-/// hold_samples`, and docs/measurement.md). A server's workers stay, and so do these.
+/// before the next buffer's first byte, on one cache line at least half the time, and two threads
+/// that hold such neighbours write one line on every get (`cargo run -p solutions --release
+/// --example hold_samples`, and docs/measurement.md). A server's workers stay, and so do these.
 pub struct Crew {
     orders: Vec<Sender<u64>>,
     times: Receiver<Duration>,
@@ -37,6 +37,7 @@ impl Crew {
                 let (report, start_line, work) =
                     (report.clone(), Arc::clone(&start_line), Arc::clone(&work));
                 scope.spawn(move || {
+                    let _abort_on_panic = AbortOnPanic;
                     for iterations in orders {
                         start_line.wait();
                         let started = Instant::now();
@@ -63,5 +64,18 @@ impl Crew {
             .map(|_| self.times.recv().expect("every thread reports its time"))
             .max()
             .unwrap_or_default()
+    }
+}
+
+/// Ends the process when a crew's thread panics (its message is printed first). Otherwise the
+/// others would wait for it for ever: at the start line, for its time in [`Crew::run`], or, in a
+/// hand-off, for the buffers it no longer sends.
+struct AbortOnPanic;
+
+impl Drop for AbortOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            std::process::abort();
+        }
     }
 }

@@ -390,7 +390,13 @@ pub const THREADED_REPEATS: usize = 8;
 
 /// Runs `operation` `iterations` times on each of `threads` threads, started together, and
 /// returns the slowest thread's time: the time per operation on one thread, so that 1 and 2
-/// threads compare directly. For criterion's `iter_custom` in the benchmarks.
+/// threads compare directly. For criterion's `iter_custom` in the exercise's benchmark.
+///
+/// The threads are new on every call, and criterion calls a benchmark's routine once per sample:
+/// each sample's threads take the buffers that earlier samples' threads made, and where the
+/// allocator put those can move a two-thread figure from sample to sample (two threads holding
+/// neighbouring buffers may write one cache line). A benchmark that must not depend on it keeps
+/// its threads for all its samples.
 pub fn time_on_threads(
     threads: usize,
     iterations: u64,
