@@ -22,17 +22,13 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::LinearObjectPool;
+use pool_checks::measure::Crew;
 use pool_checks::BufferPool;
 use pool_contract::task1::SyncPoolConfig;
 use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
-use support::crew::Crew;
-
-mod support {
-    pub mod crew;
-}
 
 const SIZE: usize = 4096;
 /// Buffers a request of the `hold_8` pattern holds at once.

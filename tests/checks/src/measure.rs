@@ -5,8 +5,10 @@
 //! How the throughput ratio is measured, and why that way: [`ratio`].
 
 pub mod affinity;
+pub mod crew;
 pub mod ratio;
 
+pub use crew::Crew;
 pub use ratio::*;
 
 use crate::counting::count_allocations;

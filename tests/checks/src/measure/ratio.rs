@@ -388,42 +388,6 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// How many times each thread of [`threaded_ratio`] serves its batch per start.
 pub const THREADED_REPEATS: usize = 8;
 
-/// Runs `operation` `iterations` times on each of `threads` threads, started together, and
-/// returns the slowest thread's time: the time per operation on one thread, so that 1 and 2
-/// threads compare directly. For criterion's `iter_custom` in the exercise's benchmark.
-///
-/// The threads are new on every call, and criterion calls a benchmark's routine once per sample:
-/// each sample's threads take the buffers that earlier samples' threads made, and where the
-/// allocator put those can move a two-thread figure from sample to sample (two threads holding
-/// neighbouring buffers may write one cache line). A benchmark that must not depend on it keeps
-/// its threads for all its samples.
-pub fn time_on_threads(
-    threads: usize,
-    iterations: u64,
-    operation: &(impl Fn() + Sync),
-) -> Duration {
-    let start_line = std::sync::Barrier::new(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    start_line.wait();
-                    let start = Instant::now();
-                    for _ in 0..iterations {
-                        operation();
-                    }
-                    start.elapsed()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().unwrap_or(Duration::ZERO))
-            .max()
-            .unwrap_or_default()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
-//! What the benchmarks that run on several threads share: [`Crew`], threads that stay for a
-//! whole benchmark.
+//! Threads that stay for a whole criterion benchmark: [`Crew`], for benchmarks that run on
+//! several threads.
 
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Barrier};
@@ -11,10 +11,23 @@ use std::time::{Duration, Instant};
 ///
 /// Why: criterion calls a benchmark's routine once per sample, so threads started there are new for
 /// every sample, and they take buffers that the threads of earlier samples made. Where the
-/// allocator put those decides the figure, not the subject: glibc puts a buffer's header 32 bytes
+/// allocator put those can decide the figure, not the pool: glibc puts a buffer's header 32 bytes
 /// before the next buffer's first byte, on one cache line at least half the time, and two threads
-/// that hold such neighbours write one line on every get (`cargo run -p solutions --release
-/// --example hold_samples`, and docs/measurement.md). A server's workers stay, and so do these.
+/// that hold such neighbours write one line on every get (docs/measurement.md). A server's workers
+/// stay, and so do these.
+///
+/// In a criterion benchmark (the crew outlives the benchmark's every call of its routine):
+///
+/// ```text
+/// std::thread::scope(|scope| {
+///     let crew = Crew::start(scope, threads, |_worker, iterations| {
+///         for _ in 0..iterations {
+///             operation();
+///         }
+///     });
+///     group.bench_function(name, |b| b.iter_custom(|iterations| crew.run(iterations)));
+/// });
+/// ```
 pub struct Crew {
     orders: Vec<Sender<u64>>,
     times: Receiver<Duration>,
@@ -68,8 +81,9 @@ impl Crew {
 }
 
 /// Ends the process when a crew's thread panics (its message is printed first). Otherwise the
-/// others would wait for it for ever: at the start line, for its time in [`Crew::run`], or, in a
-/// hand-off, for the buffers it no longer sends.
+/// others would wait for it for ever: at the start line, for its time in [`Crew::run`], or, where
+/// threads pass work to one another, for what it no longer sends. A benchmark has nothing to
+/// recover.
 struct AbortOnPanic;
 
 impl Drop for AbortOnPanic {
@@ -77,5 +91,53 @@ impl Drop for AbortOnPanic {
         if std::thread::panicking() {
             std::process::abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
+
+    #[test]
+    fn every_thread_runs_every_sample_on_the_same_thread() {
+        let iterations = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+        let seen: Mutex<Vec<(usize, std::thread::ThreadId)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            let crew = Crew::start(scope, 3, |worker, count| {
+                iterations[worker].fetch_add(count, Ordering::Relaxed);
+                seen.lock()
+                    .unwrap()
+                    .push((worker, std::thread::current().id()));
+            });
+            crew.run(5);
+            crew.run(7);
+        });
+        for count in &iterations {
+            assert_eq!(count.load(Ordering::Relaxed), 12);
+        }
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 6);
+        for (worker, thread) in &seen {
+            let threads_of_worker = seen.iter().filter(|(other, _)| other == worker);
+            assert!(threads_of_worker.clone().count() == 2);
+            assert!(threads_of_worker
+                .into_iter()
+                .all(|(_, other)| other == thread));
+        }
+        assert_ne!(seen[0].1, std::thread::current().id());
+    }
+
+    #[test]
+    fn a_sample_lasts_as_long_as_its_slowest_thread() {
+        std::thread::scope(|scope| {
+            let crew = Crew::start(scope, 2, |worker, _| {
+                if worker == 1 {
+                    std::thread::sleep(Duration::from_millis(30));
+                }
+            });
+            assert!(crew.run(1) >= Duration::from_millis(30));
+        });
     }
 }
