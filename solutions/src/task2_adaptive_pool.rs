@@ -277,6 +277,12 @@ impl Window {
     }
 }
 
+/// Whether a waiting buffer serves a get of `size`: it fits, and it is still worth keeping.
+#[inline]
+fn serves(buffer: &Vec<u8>, size: usize, max_retained: usize) -> bool {
+    (size..=max_retained).contains(&buffer.capacity())
+}
+
 /// The power-of-two class of a request: the smallest `i` with `2^i >= size` (64 above 2^63):
 /// the bits `size - 1` needs.
 #[inline]
@@ -384,12 +390,7 @@ impl AdaptivePool {
             None => None,
         };
         match own {
-            Some(buffer)
-                if credit > 0
-                    && same_run
-                    && buffer.capacity() >= size
-                    && buffer.capacity() <= max_retained =>
-            {
+            Some(buffer) if credit > 0 && same_run && serves(&buffer, size, max_retained) => {
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
             }
@@ -417,7 +418,7 @@ impl AdaptivePool {
         }
         let max_retained = self.max_retained();
         match waiting.or_else(|| local.take_stacked(SLOT)) {
-            Some(buffer) if buffer.capacity() >= size && buffer.capacity() <= max_retained => {
+            Some(buffer) if serves(&buffer, size, max_retained) => {
                 local.set(CREDIT, credit - 1);
                 Ok(buffer)
             }
@@ -455,9 +456,9 @@ impl AdaptivePool {
             let mut freed = Vec::new();
             // Whether this thread's waiting buffer serves the get as things stand (a calibration
             // below may still say it is no longer worth keeping).
-            let own_serves = waiting.as_ref().is_some_and(|buffer| {
-                buffer.capacity() >= size && buffer.capacity() <= state.max_retained
-            });
+            let own_serves = waiting
+                .as_ref()
+                .is_some_and(|buffer| serves(buffer, size, state.max_retained));
             self.local.local(|local| {
                 self.hand_over(&mut state, local);
                 // Unless the waiting buffer serves, the rest of this thread's waiting returns,
@@ -492,11 +493,7 @@ impl AdaptivePool {
             // as on the fast path; otherwise it is kept or dropped as any return, and the
             // smallest idle buffer that fits serves.
             let own = match waiting {
-                Some(buffer)
-                    if buffer.capacity() >= size && buffer.capacity() <= state.max_retained =>
-                {
-                    Some(buffer)
-                }
+                Some(buffer) if serves(&buffer, size, state.max_retained) => Some(buffer),
                 Some(buffer) => {
                     freed.extend(self.retain(&mut state, buffer));
                     None
