@@ -66,7 +66,7 @@ use crate::tiered_store::{Local, Parking, TieredStore, COUNTERS};
 use parking_lot::{Mutex, MutexGuard};
 use pool_contract::task2::{AdaptiveConfig, AdaptivePoolApi};
 use pool_contract::{BufferPool, ConfigError, PoolStats, Pooled};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A pool that learns how many buffers to keep and how large. See the module docs.
 pub struct AdaptivePool {
@@ -93,15 +93,33 @@ struct Published {
 /// lock, so they wait under a lock of their own.
 struct Waiting {
     ended: std::sync::Mutex<Vec<[u64; COUNTERS]>>,
+    /// Whether `ended` may hold figures: every locked get asks, and threads rarely end, so the
+    /// answer is nearly always no, read without taking the lock.
+    any_ended: AtomicBool,
 }
 
 impl Waiting {
-    /// The figures of threads that ended since the last call.
+    fn new() -> Self {
+        Waiting {
+            ended: std::sync::Mutex::new(Vec::new()),
+            any_ended: AtomicBool::new(false),
+        }
+    }
+
+    /// The figures of threads that ended since the last call. Those of a thread whose end
+    /// happened before this call (a `join` returned) are among them: `retired` set the flag
+    /// before the thread's end, and `join` makes that visible here.
     fn take_ended(&self) -> Vec<[u64; COUNTERS]> {
+        if !self.any_ended.load(Ordering::Acquire) {
+            return Vec::new();
+        }
         let mut ended = self
             .ended
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Cleared under the lock that `retired` sets it under: figures pushed after this are
+        // flagged again.
+        self.any_ended.store(false, Ordering::Relaxed);
         std::mem::take(&mut *ended)
     }
 }
@@ -112,10 +130,12 @@ impl Parking for Waiting {
     fn unparked(&self, _capacity: usize) {}
 
     fn retired(&self, counters: &[u64; COUNTERS]) {
-        self.ended
+        let mut ended = self
+            .ended
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(*counters);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        ended.push(*counters);
+        self.any_ended.store(true, Ordering::Release);
     }
 }
 
@@ -175,7 +195,11 @@ struct Locked(Mutex<State>);
 
 /// Everything the pool knows, under one lock: the decisions depend on all of it at once.
 struct State {
-    idle: Vec<Box<Vec<u8>>>,
+    idle: Vec<Idle>,
+    /// Emptied after each use, kept for its allocation: the buffers moved out of the shared
+    /// store at once, under one lock of it (one lock per buffer, there, was the second largest
+    /// cost of a locked get where buffers went from one thread to another).
+    spilled: Vec<Box<Vec<u8>>>,
     held: usize,
     /// The most buffers held at once since the last trim.
     peak_held: usize,
@@ -196,6 +220,31 @@ struct State {
     /// Gets that took the lock: what the credit exists to keep rare.
     locked_gets: u64,
     dropped: u64,
+}
+
+/// An idle buffer and its capacity, kept beside it: a locked get looks for the smallest that fits
+/// among them all, and reading each buffer's own capacity there meant a cache miss per buffer
+/// where another thread had returned them (the hand-off pattern: a quarter of that get's time).
+struct Idle {
+    capacity: usize,
+    buffer: Box<Vec<u8>>,
+}
+
+/// Where in `idle` the smallest buffer that holds `size` bytes is, the newest of equals (the one
+/// most likely still in a cache). Looks from the newest and stops at one of exactly `size`, which
+/// none can beat: a pool whose requests are its buffers' sizes reads one or two, not them all.
+fn smallest_fit(idle: &[Idle], size: usize) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (index, buffer) in idle.iter().enumerate().rev() {
+        if buffer.capacity < size || best.is_some_and(|(_, least)| least <= buffer.capacity) {
+            continue;
+        }
+        best = Some((index, buffer.capacity));
+        if buffer.capacity == size {
+            break;
+        }
+    }
+    best.map(|(index, _)| index)
 }
 
 /// The sizes seen in the current window, counted by power-of-two class (class `i` holds sizes
@@ -323,6 +372,7 @@ impl AdaptivePool {
             config,
             state: Locked(Mutex::new(State {
                 idle: Vec::with_capacity(config.max_pooled),
+                spilled: Vec::new(),
                 held: 0,
                 peak_held: 0,
                 window: Window::new(),
@@ -341,13 +391,7 @@ impl AdaptivePool {
             },
             // Slots only: a waiting return belongs to its thread, and no bound of the store's
             // applies (the pool's own bound applies once the return is accounted for).
-            local: TieredStore::with_parking(
-                1,
-                usize::MAX,
-                Waiting {
-                    ended: std::sync::Mutex::new(Vec::new()),
-                },
-            ),
+            local: TieredStore::with_parking(1, usize::MAX, Waiting::new()),
         })
     }
 
@@ -475,9 +519,7 @@ impl AdaptivePool {
             });
             // Threads that ended left their waiting returns in the shared store, and full
             // stacks spill there: accounted as the returns they were too.
-            while let Some(buffer) = self.local.remove_shared(SLOT) {
-                freed.extend(self.keep_or_drop(&mut state, buffer));
-            }
+            freed.extend(self.account_spilled(&mut state));
             // The waiting buffer came back before this get: no longer held.
             if waiting.is_some() {
                 state.held = state.held.saturating_sub(1);
@@ -502,18 +544,13 @@ impl AdaptivePool {
             };
             let served = match own {
                 Some(buffer) => Served::Own(buffer),
-                None => {
-                    let best_fit = (0..state.idle.len())
-                        .filter(|&index| state.idle[index].capacity() >= size)
-                        .min_by_key(|&index| state.idle[index].capacity());
-                    match best_fit {
-                        Some(index) => Served::Idle(state.idle.swap_remove(index)),
-                        None => {
-                            state.created += 1;
-                            Served::New(state.typical_size)
-                        }
+                None => match smallest_fit(&state.idle, size) {
+                    Some(index) => Served::Idle(state.idle.swap_remove(index).buffer),
+                    None => {
+                        state.created += 1;
+                        Served::New(state.typical_size)
                     }
-                }
+                },
             };
             self.local.local(|local| {
                 self.grant_credit(&mut state, local);
@@ -601,6 +638,19 @@ impl AdaptivePool {
         drop(freed);
     }
 
+    /// Accounts for the buffers in the shared store (spilled by full stacks, left by threads that
+    /// ended) as the returns they were; gives back those to drop once the lock is released.
+    fn account_spilled(&self, state: &mut State) -> Vec<Box<Vec<u8>>> {
+        let mut spilled = std::mem::take(&mut state.spilled);
+        self.local.move_shared_into(SLOT, &mut spilled);
+        let freed = spilled
+            .drain(..)
+            .filter_map(|buffer| self.keep_or_drop(state, buffer))
+            .collect();
+        state.spilled = spilled;
+        freed
+    }
+
     /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
     fn hand_over(&self, state: &mut State, local: &Local<'_, Waiting>) {
         for ended in self.local.parking().take_ended() {
@@ -664,8 +714,9 @@ impl AdaptivePool {
     /// A buffer no longer held: kept idle if worth keeping and there is room, else given back to
     /// be dropped once the lock is released.
     fn retain(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
-        if buffer.capacity() <= state.max_retained && state.idle.len() < self.config.max_pooled {
-            state.idle.push(buffer);
+        let capacity = buffer.capacity();
+        if capacity <= state.max_retained && state.idle.len() < self.config.max_pooled {
+            state.idle.push(Idle { capacity, buffer });
             None
         } else {
             state.dropped += 1;
@@ -679,13 +730,10 @@ impl AdaptivePool {
         let mut state = self.lock();
         self.local.local(|local| self.hand_over(&mut state, local));
         // Every slot, this thread's included, then those of threads that ended.
-        while let Some(buffer) = self
-            .local
-            .take_parked_anywhere(SLOT)
-            .or_else(|| self.local.remove_shared(SLOT))
-        {
+        while let Some(buffer) = self.local.take_parked_anywhere(SLOT) {
             drop(self.keep_or_drop(&mut state, buffer));
         }
+        drop(self.account_spilled(&mut state));
         state
     }
 
@@ -708,8 +756,8 @@ impl AdaptivePool {
         let mut free = Vec::new();
         let mut index = 0;
         while index < state.idle.len() {
-            if state.idle[index].capacity() > max_retained {
-                free.push(state.idle.swap_remove(index));
+            if state.idle[index].capacity > max_retained {
+                free.push(state.idle.swap_remove(index).buffer);
             } else {
                 index += 1;
             }
@@ -746,11 +794,18 @@ fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
 }
 
 /// The classes of the histogram that `touched` (a thread's `TOUCHED` bits) marks as holding counts.
+/// Visits the set bits alone, lowest first: every locked get looks at them twice, and a loop over
+/// all 64 bits was most of the time it took to hand a thread's figures over (perf, hand-off).
 fn touched_classes(touched: u64) -> impl Iterator<Item = usize> {
-    (0..u64::BITS as usize)
-        .filter(move |&bit| touched & (1 << bit) != 0)
-        // Bit 63 stands for class 64 too.
-        .flat_map(|bit| if bit == 63 { 63..CLASSES } else { bit..bit + 1 })
+    let mut left = touched;
+    std::iter::from_fn(move || {
+        let bit = left.trailing_zeros() as usize;
+        // Clears the lowest set bit; `None` once none is left (`bit` is then 64).
+        left &= left.wrapping_sub(1);
+        (bit < u64::BITS as usize).then_some(bit)
+    })
+    // Bit 63 stands for class 64 too.
+    .flat_map(|bit| if bit == 63 { 63..CLASSES } else { bit..bit + 1 })
 }
 
 /// Starts a run of `class` for a get on `credit`: the run it ends is kept in a place of its
@@ -852,7 +907,7 @@ impl AdaptivePoolApi for AdaptivePool {
                 .max(self.config.floor);
             // The most recently returned buffers stay: they are the ones in use lately.
             let excess = state.idle.len().saturating_sub(keep_idle);
-            let freed: Vec<_> = state.idle.drain(..excess).collect();
+            let freed: Vec<_> = state.idle.drain(..excess).map(|idle| idle.buffer).collect();
             state.dropped += freed.len() as u64;
             state.peak_held = state.held;
             freed
@@ -898,6 +953,31 @@ mod tests {
         assert_eq!(size_class((1 << 63) + 1), 64);
         assert_eq!(size_class(usize::MAX), usize::BITS as usize);
         assert_eq!(class_capacity(usize::BITS as usize), usize::MAX);
+    }
+
+    #[test]
+    fn touched_bits_name_their_classes_and_the_top_bit_the_two_top_classes() {
+        let classes = |touched: u64| touched_classes(touched).collect::<Vec<_>>();
+        assert_eq!(classes(0), Vec::<usize>::new());
+        assert_eq!(classes(1 << 5 | 1), vec![0, 5]);
+        assert_eq!(classes(1 << 63 | 1 << 62), vec![62, 63, 64]);
+        assert_eq!(classes(u64::MAX), (0..CLASSES).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_locked_get_takes_the_smallest_idle_buffer_that_fits_the_newest_of_equals() {
+        let idle: Vec<Idle> = [4096, 1000, 2048, 1000, 512]
+            .into_iter()
+            .map(|capacity| Idle {
+                capacity,
+                buffer: Box::new(Vec::with_capacity(capacity)),
+            })
+            .collect();
+        assert_eq!(smallest_fit(&idle, 900), Some(3));
+        assert_eq!(smallest_fit(&idle, 1001), Some(2));
+        assert_eq!(smallest_fit(&idle, 4096), Some(0));
+        assert_eq!(smallest_fit(&idle, 4097), None);
+        assert_eq!(smallest_fit(&[], 1), None);
     }
 
     #[test]

@@ -765,6 +765,13 @@ impl<P: Parking> TieredStore<P> {
         std::mem::take(&mut self.classes[class].lock().idle)
     }
 
+    /// Moves every idle buffer of `class` in the shared store to the end of `into`, under one
+    /// lock, leaving the shared store its allocation (a caller that reuses `into` allocates
+    /// nothing).
+    pub fn move_shared_into(&self, class: usize, into: &mut Vec<Box<Vec<u8>>>) {
+        into.append(&mut self.classes[class].lock().idle);
+    }
+
     /// An idle buffer of `class` from the shared store as it is: one to free, or to keep
     /// elsewhere, needs no header of this thread's.
     pub fn remove_shared(&self, class: usize) -> Option<Box<Vec<u8>>> {
