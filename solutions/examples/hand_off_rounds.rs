@@ -1,0 +1,164 @@
+//! The patterns benchmark's `hand_off` (a producer takes a 4 KiB buffer, writes a byte and passes
+//! it through a bounded queue to a consumer, which gives it back) on one subject, in rounds that
+//! each start two new threads and a new queue: nanoseconds per buffer, the fastest, median and
+//! slowest of the rounds.
+//!
+//! ```text
+//! cargo run -p solutions --release --example hand_off_rounds -- adaptive
+//! cargo run -p solutions --release --example hand_off_rounds -- mimalloc
+//! ```
+//!
+//! Subjects: `sync`, `fixed`, `size_class`, `adaptive`, `production` (the reference pools, as
+//! the patterns benchmark configures them), `mimalloc` (called directly) and `floor` (a word, no
+//! buffer).
+//!
+//! Why it exists: in `cargo bench -p solutions --bench patterns` the hand-off's threads and queue
+//! stay for a whole benchmark, and a whole run settles into one speed: on 2026-12-05, on one
+//! machine, the floor read 69 to 241 ns per word in eight runs and mimalloc 142 to 431 in
+//! fourteen. Rounds that each start anew show that spread within one run. Their median still
+//! moves from run to run, but less, and not for every subject alike: three runs by turns read
+//! 150-155 for the adaptive and the production pools, and 70-172 for mimalloc. Compare subjects
+//! by several runs of each, by turns.
+
+use anyhow::{bail, Result};
+use crossbeam_queue::ArrayQueue;
+use pool_contract::task1::SyncPoolConfig;
+use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
+use pool_contract::task4::PoolConfig;
+use pool_contract::BufferPool;
+use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
+use std::alloc::{GlobalAlloc, Layout};
+use std::hint::black_box;
+use std::ptr::NonNull;
+use std::time::Instant;
+
+/// The patterns benchmark's buffer size.
+const SIZE: usize = 4096;
+/// Buffers on their way between the producer and the consumer, at most (as in the benchmark).
+const CHANNEL: usize = 16;
+/// Rounds per run, and buffers per round (about 30 ms at 150 ns per buffer).
+const ROUNDS: usize = 15;
+const BUFFERS: u64 = 200_000;
+/// Checks of a full or empty queue spent spinning before yielding (as in the benchmark).
+const SPINS: u32 = 64;
+
+fn main() -> Result<()> {
+    let subject = std::env::args_os().nth(1).unwrap_or_default();
+    let Some(subject) = subject.to_str() else {
+        bail!("the subject is not text: {subject:?}");
+    };
+    let mut rounds = match subject {
+        "sync" => pool_rounds(&SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20))),
+        "fixed" => pool_rounds(&FixedPool::new(FixedPoolConfig {
+            buffer_size: SIZE,
+            preallocate: 0,
+            max_pooled: 256,
+        })?),
+        "size_class" => pool_rounds(&SizeClassPool::new(SizeClassConfig::default())?),
+        "adaptive" => pool_rounds(&AdaptivePool::new(AdaptiveConfig::default())?),
+        "production" => pool_rounds(&ProductionPool::new(PoolConfig::default())?),
+        "mimalloc" => rounds_of(&|| MiBlock::new()),
+        "floor" => rounds_of(&|| black_box(1_usize)),
+        other => bail!(
+            "unknown subject {other:?}: sync, fixed, size_class, adaptive, production, \
+             mimalloc or floor"
+        ),
+    };
+    rounds.sort_by(f64::total_cmp);
+    println!(
+        "{subject}: hand-off, ns per buffer over {ROUNDS} rounds: fastest {:.0}, median {:.0}, \
+         slowest {:.0}",
+        rounds[0],
+        rounds[ROUNDS / 2],
+        rounds[ROUNDS - 1]
+    );
+    Ok(())
+}
+
+/// The rounds of a reference pool: a buffer of `SIZE` bytes with one byte written.
+fn pool_rounds<P: BufferPool + Sync>(pool: &P) -> Vec<f64> {
+    rounds_of(&|| {
+        let mut buffer = pool.get(black_box(SIZE));
+        buffer.push(1);
+        buffer
+    })
+}
+
+/// `ROUNDS` rounds of `BUFFERS` hand-offs of what `take` makes: ns per buffer, each round's.
+fn rounds_of<T: Send>(take: &(dyn Fn() -> T + Sync)) -> Vec<f64> {
+    (0..ROUNDS)
+        .map(|_| {
+            let queue = ArrayQueue::new(CHANNEL);
+            let started = Instant::now();
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    for _ in 0..BUFFERS {
+                        let mut item = take();
+                        let mut spins = 0;
+                        while let Err(full) = queue.push(item) {
+                            item = full;
+                            wait(&mut spins);
+                        }
+                    }
+                });
+                scope.spawn(|| {
+                    let (mut left, mut spins) = (BUFFERS, 0);
+                    while left > 0 {
+                        match queue.pop() {
+                            Some(item) => {
+                                drop(black_box(item));
+                                left -= 1;
+                                spins = 0;
+                            }
+                            None => wait(&mut spins),
+                        }
+                    }
+                });
+            });
+            started.elapsed().as_nanos() as f64 / BUFFERS as f64
+        })
+        .collect()
+}
+
+/// One wait for the other side of the queue: a spin, or after `SPINS` of them a yield.
+fn wait(spins: &mut u32) {
+    if *spins < SPINS {
+        *spins += 1;
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+/// A block of `SIZE` bytes from mimalloc (the global allocator stays the system's), with one byte
+/// written, given back to mimalloc when dropped.
+struct MiBlock(NonNull<u8>);
+
+// SAFETY: the block is plain memory owned by this handle alone; mimalloc frees blocks from any
+// thread (a free from another thread goes to the owning heap's delayed-free list).
+unsafe impl Send for MiBlock {}
+
+const LAYOUT: Layout = match Layout::from_size_align(SIZE, 8) {
+    Ok(layout) => layout,
+    Err(_) => panic!("SIZE is a valid size"),
+};
+
+impl MiBlock {
+    fn new() -> MiBlock {
+        // SAFETY: LAYOUT has a non-zero size.
+        let block = unsafe { mimalloc::MiMalloc.alloc(LAYOUT) };
+        let Some(block) = NonNull::new(block) else {
+            std::alloc::handle_alloc_error(LAYOUT)
+        };
+        // SAFETY: the block is SIZE bytes long and ours alone.
+        unsafe { block.as_ptr().write(1) };
+        MiBlock(block)
+    }
+}
+
+impl Drop for MiBlock {
+    fn drop(&mut self) {
+        // SAFETY: the block came from MiMalloc.alloc with LAYOUT and is freed once, here.
+        unsafe { mimalloc::MiMalloc.dealloc(self.0.as_ptr(), LAYOUT) };
+    }
+}
