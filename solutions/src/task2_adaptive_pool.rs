@@ -86,7 +86,8 @@ pub struct AdaptivePool {
     state: Locked,
     /// What the last calibration decided, for the lock-free path to read.
     published: Published,
-    /// Each thread's waiting return (one slot) and its uncounted figures (`CREDIT`, ...).
+    /// Each thread's waiting returns (class `SLOT`), the idle buffers set aside for it (class
+    /// `SET_ASIDE`) and its uncounted figures (`CREDIT`, ...).
     local: TieredStore<Waiting>,
 }
 
@@ -527,7 +528,7 @@ impl AdaptivePool {
                     // Accounted for as the simple version's get of an idle buffer would be: the
                     // get itself spent a credit, as a get without the lock does.
                     let mut state = self.lock();
-                    state.set_aside -= 1;
+                    state.set_aside = state.set_aside.saturating_sub(1);
                     state.set_aside_gets += 1;
                     state.held += 1;
                     state.peak_held = state.peak_held.max(state.held);
