@@ -14,11 +14,11 @@
 //!
 //! Why it exists: in `cargo bench -p solutions --bench patterns` the hand-off's threads and queue
 //! stay for a whole benchmark, and a whole run settles into one speed: on 2026-12-05, on one
-//! machine, the floor read 69 to 241 ns per word in eight runs and mimalloc 142 to 431 in
-//! fourteen. Rounds that each start anew show that spread within one run. Their median still
-//! moves from run to run, but less, and not for every subject alike: three runs by turns read
+//! machine, the floor read 69 to 251 ns per word in nine runs and mimalloc 142 to 431 in
+//! fifteen. Rounds that each start anew show that spread within one run. Their median still
+//! moves with the machine, and not for every subject alike: three runs of each by turns read
 //! 150-155 for the adaptive and the production pools, and 70-172 for mimalloc. Compare subjects
-//! by several runs of each, by turns.
+//! by several runs of each, by turns, in one sitting.
 
 use anyhow::{bail, Result};
 use crossbeam_queue::ArrayQueue;

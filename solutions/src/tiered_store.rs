@@ -33,8 +33,10 @@
 //!   production pool, other threads may empty a live thread's slot (its `trim` and `shrink_to`
 //!   reach every thread's idle buffer, and a get at a limit takes back a parked buffer's
 //!   reservation), so the owner takes with one atomic swap, which settles every race: whoever
-//!   swaps first owns the buffer. In Task 2's pools only a slot whose thread has ended is emptied
-//!   by others, so the owner takes with a plain load and store.
+//!   swaps first owns the buffer. So does the adaptive pool's owner (its `trim` and `stats`
+//!   account for every thread's waiting returns and set-aside buffers). In the fixed and
+//!   size-class pools and `SyncPool` only a slot whose thread has ended is emptied by others, so
+//!   the owner takes with a plain load and store.
 //! - **The stack** works the same way: only the owner fills a place, and only an empty one above
 //!   what it filled before; others only empty places ([`Local::take_stacked`] takes with a swap
 //!   where they may).
