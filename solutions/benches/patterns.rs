@@ -29,8 +29,15 @@ use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
+use support::mi_block::MiBlock;
+
+mod support {
+    pub mod mi_block;
+}
 
 const SIZE: usize = 4096;
+// mimalloc's blocks are as large as the pools' buffers.
+const _: () = assert!(support::mi_block::BLOCK == SIZE);
 /// Buffers a request of the `hold_8` pattern holds at once.
 const HELD: usize = 8;
 /// Buffers on their way between a producer and its consumer, at most.
@@ -106,39 +113,11 @@ impl Source for Malloc {
 /// No pool: mimalloc, called directly.
 struct Mimalloc;
 
-/// A block of `SIZE` bytes from mimalloc, given back to it when dropped.
-struct MiBlock(std::ptr::NonNull<u8>);
-
-// SAFETY: the block is plain memory owned by this handle alone; mimalloc frees blocks from any
-// thread (a free from another thread goes to the owning heap's delayed-free list).
-unsafe impl Send for MiBlock {}
-
-const LAYOUT: std::alloc::Layout = match std::alloc::Layout::from_size_align(SIZE, 8) {
-    Ok(layout) => layout,
-    Err(_) => panic!("SIZE is a valid size"),
-};
-
 impl Source for Mimalloc {
     type Buffer<'a> = MiBlock;
     #[inline(always)]
     fn take(&self) -> MiBlock {
-        use std::alloc::GlobalAlloc;
-        // SAFETY: LAYOUT has a non-zero size.
-        let block = unsafe { mimalloc::MiMalloc.alloc(LAYOUT) };
-        let Some(block) = std::ptr::NonNull::new(block) else {
-            std::alloc::handle_alloc_error(LAYOUT)
-        };
-        // SAFETY: the block is SIZE bytes long and ours alone.
-        unsafe { block.as_ptr().write(1) };
-        MiBlock(block)
-    }
-}
-
-impl Drop for MiBlock {
-    fn drop(&mut self) {
-        use std::alloc::GlobalAlloc;
-        // SAFETY: the block came from MiMalloc.alloc with LAYOUT and is freed once, here.
-        unsafe { mimalloc::MiMalloc.dealloc(self.0.as_ptr(), LAYOUT) };
+        MiBlock::new()
     }
 }
 

@@ -27,13 +27,18 @@ use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
 use pool_contract::task4::PoolConfig;
 use pool_contract::BufferPool;
 use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
-use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
-use std::ptr::NonNull;
 use std::time::Instant;
+
+// The patterns benchmark's mimalloc subject, shared with it.
+#[path = "../benches/support/mi_block.rs"]
+mod mi_block;
+use mi_block::MiBlock;
 
 /// The patterns benchmark's buffer size.
 const SIZE: usize = 4096;
+// mimalloc's blocks are as large as the pools' buffers.
+const _: () = assert!(mi_block::BLOCK == SIZE);
 /// Buffers on their way between the producer and the consumer, at most (as in the benchmark).
 const CHANNEL: usize = 16;
 /// Rounds per run, and buffers per round (about 30 ms at 150 ns per buffer).
@@ -43,7 +48,12 @@ const BUFFERS: u64 = 200_000;
 const SPINS: u32 = 64;
 
 fn main() -> Result<()> {
-    let subject = std::env::args_os().nth(1).unwrap_or_default();
+    let Some(subject) = std::env::args_os().nth(1) else {
+        bail!(
+            "name a subject: cargo run -p solutions --release --example hand_off_rounds -- \
+             SUBJECT (sync, fixed, size_class, adaptive, production, mimalloc or floor)"
+        );
+    };
     let Some(subject) = subject.to_str() else {
         bail!("the subject is not text: {subject:?}");
     };
@@ -127,38 +137,5 @@ fn wait(spins: &mut u32) {
         std::hint::spin_loop();
     } else {
         std::thread::yield_now();
-    }
-}
-
-/// A block of `SIZE` bytes from mimalloc (the global allocator stays the system's), with one byte
-/// written, given back to mimalloc when dropped.
-struct MiBlock(NonNull<u8>);
-
-// SAFETY: the block is plain memory owned by this handle alone; mimalloc frees blocks from any
-// thread (a free from another thread goes to the owning heap's delayed-free list).
-unsafe impl Send for MiBlock {}
-
-const LAYOUT: Layout = match Layout::from_size_align(SIZE, 8) {
-    Ok(layout) => layout,
-    Err(_) => panic!("SIZE is a valid size"),
-};
-
-impl MiBlock {
-    fn new() -> MiBlock {
-        // SAFETY: LAYOUT has a non-zero size.
-        let block = unsafe { mimalloc::MiMalloc.alloc(LAYOUT) };
-        let Some(block) = NonNull::new(block) else {
-            std::alloc::handle_alloc_error(LAYOUT)
-        };
-        // SAFETY: the block is SIZE bytes long and ours alone.
-        unsafe { block.as_ptr().write(1) };
-        MiBlock(block)
-    }
-}
-
-impl Drop for MiBlock {
-    fn drop(&mut self) {
-        // SAFETY: the block came from MiMalloc.alloc with LAYOUT and is freed once, here.
-        unsafe { mimalloc::MiMalloc.dealloc(self.0.as_ptr(), LAYOUT) };
     }
 }
