@@ -530,10 +530,10 @@ impl AdaptivePool {
             Ok(buffer) => return buffer,
             Err(waiting) => waiting,
         };
-        // No return of this thread's waits: a buffer a locked get set aside for it serves, if
-        // it fits. One that does not goes to the lock with the get, and back among the idle.
         // Entries of threads that ended give their figures and buffers to this get's accounts.
         self.local.reclaim_ended();
+        // No return of this thread's waits: a buffer a locked get set aside for it serves, if
+        // it fits. One that does not goes to the lock with the get, and back among the idle.
         let unserved = match waiting {
             Some(_) => None,
             None => match self.local.local(|local| take_set_aside(local, size, self)) {
