@@ -216,7 +216,8 @@ struct Stack {
     buffers: [AtomicPtr<Vec<u8>>; STACK],
     /// The capacity of each buffer, for `idle_bytes`.
     capacities: [AtomicUsize; STACK],
-    /// Each buffer's tag (see [`Slot`]'s).
+    /// Each buffer's tag (see [`Slot`]'s), written only with a buffer parked with one (a pool
+    /// parks a class's buffers with tags or without, never both): untagged pools spare the store.
     tags: [AtomicU64; STACK],
     /// How many places, from the bottom, the owner filled (others may have emptied some since).
     /// Written by the owner only.
@@ -354,27 +355,31 @@ impl Slot {
 }
 
 impl Stack {
-    /// Puts `buffer` on top, with `tag`. The owner only, and only with `len < STACK`.
+    /// Puts `buffer` on top, with `tag` if it has one. The owner only, and only with
+    /// `len < STACK`.
     #[inline]
-    fn put(&self, buffer: Box<Vec<u8>>, tag: u64) {
+    fn put(&self, buffer: Box<Vec<u8>>, tag: Option<u64>) {
         self.put_at(self.len.load(Ordering::Relaxed), buffer, tag);
     }
 
     /// [`Stack::put`] for a caller that has just read `len` (which is `self.len`, below
     /// `STACK`): a second atomic load would not be merged with the first.
     #[inline]
-    fn put_at(&self, len: usize, buffer: Box<Vec<u8>>, tag: u64) {
-        self.tags[len].store(tag, Ordering::Relaxed);
+    fn put_at(&self, len: usize, buffer: Box<Vec<u8>>, tag: Option<u64>) {
+        if let Some(tag) = tag {
+            self.tags[len].store(tag, Ordering::Relaxed);
+        }
         fill_place(&self.buffers[len], &self.capacities[len], buffer);
         self.len.store(len + 1, Ordering::Relaxed);
     }
 
-    /// The newest buffer and its tag. The owner only.
+    /// The newest buffer. The owner only. It came from the place at the new `len`, where its tag
+    /// is ([`Stack::pop_tagged`]): callers that note none spare the tag's load.
     ///
     /// Inline for the common case, a buffer in the top place: a request that holds several
     /// buffers takes all but one of them from here, so this is as hot as the slot.
     #[inline]
-    fn pop(&self, others_may_take: bool) -> Option<(Box<Vec<u8>>, u64)> {
+    fn pop(&self, others_may_take: bool) -> Option<Box<Vec<u8>>> {
         let len = self.len.load(Ordering::Relaxed);
         let top = len.checked_sub(1)?;
         // `len` never exceeds `STACK` (only `put` raises it, below `STACK`); `get` spares the
@@ -383,10 +388,18 @@ impl Stack {
         match take_from(place, others_may_take) {
             Some(buffer) => {
                 self.len.store(top, Ordering::Relaxed);
-                Some((buffer, self.tags[top].load(Ordering::Relaxed)))
+                Some(buffer)
             }
             None => self.pop_below_emptied(),
         }
+    }
+
+    /// The newest buffer and its tag. The owner only.
+    fn pop_tagged(&self, others_may_take: bool) -> Option<(Box<Vec<u8>>, u64)> {
+        let buffer = self.pop(others_may_take)?;
+        // `pop` left `len` at the place the buffer came from, below `STACK`.
+        let tag = self.tags[self.len.load(Ordering::Relaxed)].load(Ordering::Relaxed);
+        Some((buffer, tag))
     }
 
     /// [`Stack::pop`], but only a top buffer whose tag `keep` says so of: otherwise `None`, and
@@ -411,18 +424,17 @@ impl Stack {
     /// [`Stack::pop`] when the top place was emptied by another thread (a store whose
     /// [`Parking::OTHERS_MAY_TAKE`]): the newest buffer below it.
     #[cold]
-    fn pop_below_emptied(&self) -> Option<(Box<Vec<u8>>, u64)> {
+    fn pop_below_emptied(&self) -> Option<Box<Vec<u8>>> {
         self.pop_scanning(true)
     }
 
-    /// The newest buffer and its tag, past places others emptied. The owner only.
-    fn pop_scanning(&self, others_may_take: bool) -> Option<(Box<Vec<u8>>, u64)> {
+    /// The newest buffer, past places others emptied; `len` is left at its place. The owner only.
+    fn pop_scanning(&self, others_may_take: bool) -> Option<Box<Vec<u8>>> {
         let mut len = self.len.load(Ordering::Relaxed);
         let mut found = None;
         while len > 0 && found.is_none() {
             len -= 1;
-            found = take_from(&self.buffers[len], others_may_take)
-                .map(|buffer| (buffer, self.tags[len].load(Ordering::Relaxed)));
+            found = take_from(&self.buffers[len], others_may_take);
         }
         self.len.store(len, Ordering::Relaxed);
         found
@@ -1036,7 +1048,7 @@ impl<P: Parking> Local<'_, P> {
             return Ok(());
         }
         rare();
-        (*self).park_stacked(class, buffer, tag.unwrap_or(NO_TAG))
+        (*self).park_stacked(class, buffer, tag)
     }
 
     /// [`Local::park`] when the slot is taken: onto the stack, if it has room and a place for
@@ -1046,7 +1058,7 @@ impl<P: Parking> Local<'_, P> {
         self,
         class: usize,
         buffer: Box<Vec<u8>>,
-        tag: u64,
+        tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
         let stack = &self.entry.slot_of(class).stack;
         let len = stack.len.load(Ordering::Relaxed);
@@ -1065,7 +1077,7 @@ impl<P: Parking> Local<'_, P> {
         self,
         class: usize,
         buffer: Box<Vec<u8>>,
-        tag: u64,
+        tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
         let stack = &self.entry.slot_of(class).stack;
         let (len, places) = (
@@ -1116,8 +1128,7 @@ impl<P: Parking> Local<'_, P> {
     pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
         // Callers look in the slot first, which serves most gets.
         rare();
-        let (buffer, _) = self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)?;
-        Some(buffer)
+        self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)
     }
 
     /// [`Local::take_stacked`], but only a buffer whose tag `keep` says so of (otherwise it
@@ -1138,7 +1149,7 @@ impl<P: Parking> Local<'_, P> {
     /// [`Local::take_stacked`], with the buffer's tag.
     #[inline]
     pub fn take_stacked_tagged(&self, class: usize) -> Option<(Box<Vec<u8>>, u64)> {
-        self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)
+        self.entry.slot(class)?.stack.pop_tagged(P::OTHERS_MAY_TAKE)
     }
 
     /// Frees the buffers of this thread's magazine for `class` whose tag `expired` says so;
@@ -1211,7 +1222,7 @@ impl<P: Parking> Local<'_, P> {
         };
         for buffer in more.into_iter().flatten() {
             if lease(buffer.capacity()) {
-                stack.put(buffer, tag);
+                stack.put(buffer, Some(tag));
             } else {
                 // Back where it was, with the place it had taken.
                 let mut state = shared.lock();
@@ -1244,7 +1255,7 @@ impl<P: Parking> Local<'_, P> {
         let stack = &slot.stack;
         let len = stack.len.load(Ordering::Relaxed);
         if len < STACK && len < stack.places.load(Ordering::Relaxed) {
-            stack.put_at(len, buffer, tag.unwrap_or(NO_TAG));
+            stack.put_at(len, buffer, tag);
             return Ok(());
         }
         Err(buffer)
