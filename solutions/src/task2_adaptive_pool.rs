@@ -666,26 +666,31 @@ impl AdaptivePool {
         }
     }
 
-    /// A return waits in this thread's slot, its length counted, unless the slot is taken.
+    /// A return waits in this thread's magazine (put there by `park`), its length counted, unless
+    /// `park` gives it back.
     #[inline]
-    fn wait_in_slot(
-        &self,
+    fn wait_in_magazine(
         local: &Local<'_, Waiting>,
         buffer: Box<Vec<u8>>,
+        park: impl FnOnce(Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>>,
     ) -> Result<(), Box<Vec<u8>>> {
         let len = buffer.len();
-        local.park(SLOT, buffer).map(|()| {
+        park(buffer).map(|()| {
             if len > 0 {
                 count_return(local, len);
             }
         })
     }
 
-    /// A return on a thread whose last used store is another one: the fast path, reached the
-    /// long way.
+    /// A return the fast path did not park: on a thread whose last used store is another one, or
+    /// whose magazine holds no free place for it (none taken in the bound yet, or a full stack,
+    /// which first gives half to the shared store). Else the simple version.
     #[cold]
-    fn put_first(&self, buffer: Box<Vec<u8>>) {
-        if let Err(buffer) = self.local.local(|local| self.wait_in_slot(local, buffer)) {
+    fn put_the_long_way(&self, buffer: Box<Vec<u8>>) {
+        let parked = self.local.local(|local| {
+            Self::wait_in_magazine(local, buffer, |buffer| local.park(SLOT, buffer))
+        });
+        if let Err(buffer) = parked {
             self.put_slow(buffer);
         }
     }
@@ -1018,20 +1023,23 @@ impl BufferPool for AdaptivePool {
         Pooled::readable(self, self.take(len), len)
     }
 
-    /// The fast path: the buffer waits in this thread's slot, still counted as held, for the
-    /// thread's next get; its length is counted now.
+    /// The fast path: the buffer waits in this thread's magazine, still counted as held, for the
+    /// thread's next get; its length is counted now. Only into a place the magazine holds
+    /// already: with no other call to prepare for, the compiler saves no registers for one on
+    /// every return.
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
         if buffer.capacity() > self.max_retained() {
             return self.put_slow(buffer);
         }
-        match self
-            .local
-            .try_local(buffer, |local, buffer| self.wait_in_slot(local, buffer))
-        {
+        let parked = self.local.try_local(buffer, |local, buffer| {
+            Self::wait_in_magazine(local, buffer, |buffer| {
+                local.park_in_place(SLOT, buffer, None)
+            })
+        });
+        match parked {
             Ok(Ok(())) => {}
-            Ok(Err(buffer)) => self.put_slow(buffer),
-            Err(buffer) => self.put_first(buffer),
+            Ok(Err(buffer)) | Err(buffer) => self.put_the_long_way(buffer),
         }
     }
 

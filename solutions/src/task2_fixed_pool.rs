@@ -108,10 +108,16 @@ impl FixedPool {
         Box::new(Vec::with_capacity(capacity))
     }
 
+    /// A return the fast path did not park: into this thread's magazine (taking a place in the
+    /// bound, or first giving half a full stack to the shared store), else the shared store; a
+    /// full store hands the buffer back, and it is dropped.
     #[cold]
     fn put_slow(&self, buffer: Box<Vec<u8>>) {
-        // A full store hands the buffer back, and it is dropped.
-        if self.idle.put_shared(CLASS, buffer).is_err() {
+        let kept = self
+            .idle
+            .local(|local| local.park(CLASS, buffer))
+            .or_else(|buffer| self.idle.put_shared(CLASS, buffer));
+        if kept.is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -131,6 +137,9 @@ impl BufferPool for FixedPool {
         Pooled::readable(self, self.take(len), len)
     }
 
+    /// The fast path: a buffer of this pool's size into a place this thread's magazine holds
+    /// already. Everything else is `put_slow`'s, behind one call: with no other call to prepare
+    /// for, the compiler saves no registers for one on every return (about 1 ns per get+return).
     #[inline]
     fn put(&self, buffer: Box<Vec<u8>>) {
         // Oversize requests, and buffers a holder grew or shrank, are not this pool's size.
@@ -138,7 +147,13 @@ impl BufferPool for FixedPool {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if let Err(buffer) = self.idle.local(|local| local.park(CLASS, buffer)) {
+        let parked = self
+            .idle
+            .try_local(buffer, |local, buffer| {
+                local.park_in_place(CLASS, buffer, None)
+            })
+            .and_then(|parked| parked);
+        if let Err(buffer) = parked {
             self.put_slow(buffer);
         }
     }
