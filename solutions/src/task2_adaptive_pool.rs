@@ -651,19 +651,40 @@ impl AdaptivePool {
         }
     }
 
-    /// A buffer for a request of `size`: the fast path, or the slow one. (`try_local` keeps the
-    /// rare cases behind calls that take nothing by reference, so the fast path's values stay in
-    /// registers.)
-    #[inline]
-    fn take(&self, size: usize) -> Box<Vec<u8>> {
+    /// A get of `size` bytes, its buffer handed out by `shape`: the fast path, or the slow one.
+    /// (`try_local` keeps the rare cases behind calls that take nothing by reference, so the fast
+    /// path's values stay in registers.)
+    #[inline(always)]
+    fn get_shaped<'a>(
+        &'a self,
+        size: usize,
+        shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
+    ) -> Pooled<'a, Self> {
         match self
             .local
             .try_local(size, |local, size| self.take_waiting(local, size))
         {
-            Ok(Ok(buffer)) => buffer,
-            Ok(Err(waiting)) => self.take_slow(size, waiting),
-            Err(size) => self.take_first(size),
+            Ok(Ok(buffer)) => shape(buffer),
+            Ok(Err(waiting)) => self.get_slow(size, Some(waiting), shape),
+            Err(size) => self.get_slow(size, None, shape),
         }
+    }
+
+    /// A get the fast path did not serve: `waiting` is what its thread's magazine offered, or
+    /// `None` on a thread whose last used store is another one (its fast path is tried first).
+    /// Out of line, and the last call of a get: a get the fast path serves then calls nothing,
+    /// so the compiler saves no registers for a call on it.
+    #[cold]
+    fn get_slow<'a>(
+        &'a self,
+        size: usize,
+        waiting: Option<Option<Box<Vec<u8>>>>,
+        shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
+    ) -> Pooled<'a, Self> {
+        shape(match waiting {
+            Some(waiting) => self.take_slow(size, waiting),
+            None => self.take_first(size),
+        })
     }
 
     /// A return waits in this thread's magazine (put there by `park`), its length counted, unless
@@ -1015,12 +1036,12 @@ impl BufferPool for AdaptivePool {
     /// patterns benchmark, where it had been inlined before.
     #[inline(always)]
     fn get(&self, capacity: usize) -> Pooled<'_, Self> {
-        Pooled::growable(self, self.take(capacity), capacity)
+        self.get_shaped(capacity, |buffer| Pooled::growable(self, buffer, capacity))
     }
 
     #[inline]
     fn get_read(&self, len: usize) -> Pooled<'_, Self> {
-        Pooled::readable(self, self.take(len), len)
+        self.get_shaped(len, |buffer| Pooled::readable(self, buffer, len))
     }
 
     /// The fast path: the buffer waits in this thread's magazine, still counted as held, for the

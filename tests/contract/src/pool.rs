@@ -114,11 +114,19 @@ impl<'pool, P: BufferPool + ?Sized> Pooled<'pool, P> {
     #[inline]
     pub fn growable(pool: &'pool P, mut buffer: Box<Vec<u8>>, capacity: usize) -> Self {
         buffer.clear();
-        // `reserve` counts from the length, now 0: capacity >= `capacity` afterwards. Checked
-        // first because a reused buffer almost always fits, and `reserve` is a call.
+        // Checked first because a reused buffer almost always fits.
         if buffer.capacity() < capacity {
-            buffer.reserve(capacity);
+            return Pooled::grown(pool, buffer, capacity);
         }
+        Pooled::new(pool, buffer)
+    }
+
+    /// [`Pooled::growable`] for a buffer too small: out of line, and its call the last thing a
+    /// get does, so that a get that needs no call saves no registers for one.
+    #[cold]
+    fn grown(pool: &'pool P, mut buffer: Box<Vec<u8>>, capacity: usize) -> Self {
+        // `reserve` counts from the length, 0 here: capacity >= `capacity` afterwards.
+        buffer.reserve(capacity);
         Pooled::new(pool, buffer)
     }
 
@@ -243,6 +251,24 @@ mod tests {
             b"hello",
             "with its length and bytes"
         );
+    }
+
+    #[test]
+    fn a_growable_buffer_is_empty_with_room_for_the_request_whatever_it_was() {
+        let pool = Recorder::default();
+        // Big enough: cleared, its allocation kept.
+        let mut roomy = Box::new(Vec::with_capacity(64));
+        roomy.extend_from_slice(b"stale");
+        let address = roomy.as_ptr();
+        let guard = Pooled::growable(&pool, roomy, 32);
+        assert_eq!((guard.len(), guard.as_ptr()), (0, address));
+        drop(guard);
+        // Too small (the out-of-line path): cleared and grown.
+        let mut small = Box::new(Vec::with_capacity(4));
+        small.extend_from_slice(b"old");
+        let guard = Pooled::growable(&pool, small, 1000);
+        assert_eq!(guard.len(), 0);
+        assert!(guard.capacity() >= 1000);
     }
 
     #[test]
