@@ -44,7 +44,8 @@
 //! - The sizes it asks for and the lengths it returns are **counted per thread** and added to the
 //!   window when it next takes the lock. The gets it serves without the lock are counted as runs
 //!   of one class (a get of another class starts a new run; the thread keeps up to four runs,
-//!   and a fifth class takes the lock), and the thread's histogram holds returned lengths only.
+//!   and a fifth class takes the lock); the returned lengths by runs of one class too, and a
+//!   histogram of the runs before the current one.
 //!   So that the window still ends after exactly `window` gets, a thread may serve only so many
 //!   gets without the lock (its *credit*, granted under the lock), and the get that ends a
 //!   window always takes the lock. On one thread the credit is what the window still allows, so
@@ -177,13 +178,14 @@ enum Served {
 
 /// A thread's figures, in its counters: the gets it may still serve without the lock, the
 /// window (by number) and size of that credit (the credit spent is the gets it served without
-/// the lock), and the returned lengths it has not added to the window yet, as a histogram from
-/// `HISTOGRAM` on (one counter per class).
+/// the lock), and the returned lengths it has not added to the window yet: the current run of
+/// one class (`RETURN_RUN`), and the runs before it as a histogram from `HISTOGRAM` on (one
+/// counter per class).
 const CREDIT: usize = 0;
 const CREDIT_WINDOW: usize = 1;
 const CREDIT_GRANTED: usize = 2;
-/// Which classes of the histogram hold counts: bit `i` for class `i` (class 64, sizes above
-/// 2^63, shares bit 63), so that adding them to the window visits only those.
+/// Which classes of the histogram hold counts: bit `i` for class `i`, so that adding them to
+/// the window visits only those.
 const TOUCHED: usize = 3;
 /// The gets served without the lock are counted by runs of one class, not one by one: the
 /// class of the current run, and the credit when it began (so the run is `RUN_FROM - CREDIT`
@@ -195,20 +197,27 @@ const RUN_FROM: usize = 5;
 /// The last window (by number, plus one) in which the thread took the lock, so that
 /// `State::lockers` counts it once per window.
 const LOCKED_IN: usize = 6;
+/// The returned lengths are counted by runs of one class too: the current run's class and
+/// length, packed as an earlier run of gets is (below). A return of the run's class costs one
+/// counter's bump at a fixed place, where a histogram's count at the length's class and the
+/// check of its touched bit cost about 0.5 ns per buffer where a request holds 8.
+const RETURN_RUN: usize = 7;
 /// Runs a get of another class ended, kept until the thread next takes the lock, each its class
 /// and its length packed in one counter (0: none): a request that holds buffers of a few sizes
 /// (Task 3's bursts: 512 B to 4 KiB, three classes and now and then a fourth) switches runs on
 /// nearly every get, and each switch took the lock when there was only the current run. A class
 /// that has a place resumes its run from there; a switch that finds every place taken by other
 /// classes takes the lock.
-const EARLIER_RUNS: usize = 7;
+const EARLIER_RUNS: usize = 8;
 const RUNS_KEPT: usize = 3;
 const HISTOGRAM: usize = EARLIER_RUNS + RUNS_KEPT;
-/// Where a packed run keeps its class: above the bits of its length.
+/// Where a packed run keeps its class: above the bits of its length. (A run of returns that
+/// reaches `RUN_LENGTH` goes to the histogram, and a new one starts.)
 const RUN_CLASS_SHIFT: u32 = 57;
 const RUN_LENGTH: u64 = (1 << RUN_CLASS_SHIFT) - 1;
-/// The classes of the histogram: one per power of two a `usize` can be rounded up to, and one
-/// above.
+/// The classes of the window's histograms: one per power of two a `usize` can be rounded up to,
+/// and one above. A thread's histogram of returned lengths has 64: a length is at most
+/// `isize::MAX`, whose class is 63.
 const CLASSES: usize = usize::BITS as usize + 1;
 
 /// The state's lock, on cache lines of its own, so that writing it does not evict the fields
@@ -802,6 +811,7 @@ impl AdaptivePool {
             local.set(HISTOGRAM + class, 0);
         }
         local.set(TOUCHED, 0);
+        local.set(RETURN_RUN, 0);
         local.set(CREDIT, 0);
         local.set(RUN_FROM, 0);
         for place in EARLIER_RUNS..HISTOGRAM {
@@ -931,6 +941,10 @@ fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
     for class in touched_classes(figure(TOUCHED)) {
         state.window.add_returns(class, figure(HISTOGRAM + class));
     }
+    let (class, length) = unpack(figure(RETURN_RUN));
+    if length > 0 {
+        state.window.add_returns(class, length);
+    }
     // Each get served without the lock spent one credit.
     state.window.gets += figure(CREDIT_GRANTED).saturating_sub(figure(CREDIT)) as usize;
     if figure(CREDIT_WINDOW) == state.windows {
@@ -951,8 +965,6 @@ fn touched_classes(touched: u64) -> impl Iterator<Item = usize> {
         left &= left.wrapping_sub(1);
         (bit < u64::BITS as usize).then_some(bit)
     })
-    // Bit 63 stands for class 64 too.
-    .flat_map(|bit| if bit == 63 { 63..CLASSES } else { bit..bit + 1 })
 }
 
 /// Starts a run of `class` for a get on `credit`: the run it ends is kept in a place of its
@@ -1019,16 +1031,34 @@ fn take_set_aside(
     Ok(buffer)
 }
 
-/// Counts a returned length in this thread's histogram.
+/// Counts a returned length: in this thread's run of returns if it is of the run's class, else
+/// the run goes to the histogram and a new one starts ([`switch_return_run`]).
 #[inline]
 fn count_return(local: &Local<'_, Waiting>, len: usize) {
-    let class = size_class(len);
-    local.add(HISTOGRAM + class, 1);
-    let touched = local.get(TOUCHED);
-    let bit = 1 << class.min(63);
-    if touched & bit == 0 {
-        local.set(TOUCHED, touched | bit);
+    let class = size_class(len) as u64;
+    let run = local.get(RETURN_RUN);
+    // The same class, and room for one more in the run's length.
+    if run ^ (class << RUN_CLASS_SHIFT) < RUN_LENGTH {
+        local.set(RETURN_RUN, run + 1);
+    } else {
+        switch_return_run(local, class);
     }
+}
+
+/// Ends this thread's run of returns (its count goes to the histogram) and starts one of `class`.
+#[cold]
+fn switch_return_run(local: &Local<'_, Waiting>, class: u64) {
+    let (ended, length) = unpack(local.get(RETURN_RUN));
+    if length > 0 {
+        local.add(HISTOGRAM + ended, length);
+        local.set(TOUCHED, local.get(TOUCHED) | 1 << ended);
+    }
+    local.set(RETURN_RUN, class << RUN_CLASS_SHIFT | 1);
+}
+
+/// A packed run's class and length.
+fn unpack(run: u64) -> (usize, u64) {
+    ((run >> RUN_CLASS_SHIFT) as usize, run & RUN_LENGTH)
 }
 
 impl BufferPool for AdaptivePool {
@@ -1133,12 +1163,14 @@ mod tests {
     }
 
     #[test]
-    fn touched_bits_name_their_classes_and_the_top_bit_the_two_top_classes() {
+    fn touched_bits_name_their_classes() {
         let classes = |touched: u64| touched_classes(touched).collect::<Vec<_>>();
         assert_eq!(classes(0), Vec::<usize>::new());
         assert_eq!(classes(1 << 5 | 1), vec![0, 5]);
-        assert_eq!(classes(1 << 63 | 1 << 62), vec![62, 63, 64]);
-        assert_eq!(classes(u64::MAX), (0..CLASSES).collect::<Vec<_>>());
+        assert_eq!(classes(1 << 63 | 1 << 62), vec![62, 63]);
+        assert_eq!(classes(u64::MAX), (0..64).collect::<Vec<_>>());
+        // The largest length a buffer can hold has the top class, and so its own bit.
+        assert_eq!(size_class(isize::MAX as usize), 63);
     }
 
     #[test]
@@ -1174,6 +1206,29 @@ mod tests {
         assert_eq!(window.typical_size(), 4096);
         // Nothing came back with a length: the requests decide.
         assert_eq!(window_of(&[64; 10]).typical_size(), 64);
+    }
+
+    #[test]
+    fn every_returned_length_is_counted_once_in_its_class() {
+        // Runs of one class, single returns between them, a length far above the rest, and
+        // empty returns (not counted): most come back on the fast path, which counts them by
+        // runs and hands the runs over with the thread's figures.
+        let pool = AdaptivePool::new(AdaptiveConfig::default()).unwrap();
+        let lengths = [
+            3000, 3000, 100, 3000, 100, 100, 100, 70_000, 3000, 1, 1, 0, 5, 3000,
+        ];
+        for len in lengths {
+            let mut buffer = pool.get(64);
+            buffer.resize(len, 7);
+        }
+        // Handed over twice: the second finds nothing new.
+        pool.stats();
+        let state = pool.lock_settled();
+        let mut expected = [0; CLASSES];
+        for len in lengths.into_iter().filter(|&len| len > 0) {
+            expected[size_class(len)] += 1;
+        }
+        assert_eq!(state.window.returned, expected);
     }
 
     #[test]

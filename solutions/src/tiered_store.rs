@@ -70,8 +70,8 @@ use std::cell::{Cell, RefCell};
 use std::ptr;
 use sync::{Arc, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
-/// How many counters each thread's entry has: enough for the adaptive pool's histogram of sizes
-/// by power of two (65 classes) and its few other figures. A thread's entry must stay under
+/// How many counters each thread's entry has: enough for the adaptive pool's histogram of
+/// returned lengths by power of two (64 classes) and its few other figures. A thread's entry must stay under
 /// 1 KiB, a block the grader's checks would count as a buffer.
 pub const COUNTERS: usize = 75;
 
