@@ -1223,12 +1223,27 @@ mod tests {
         }
         // Handed over twice: the second finds nothing new.
         pool.stats();
-        let state = pool.lock_settled();
         let mut expected = [0; CLASSES];
         for len in lengths.into_iter().filter(|&len| len > 0) {
             expected[size_class(len)] += 1;
         }
-        assert_eq!(state.window.returned, expected);
+        assert_eq!(pool.lock_settled().window.returned, expected);
+        // A thread that returns buffers and ends leaves its counts to the pool. (The handle's
+        // `join` waits for the thread's thread-locals, which mark its entry as ended.)
+        let worker_lengths = [500, 500, 9000, 500];
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                for len in worker_lengths {
+                    let mut buffer = pool.get(64);
+                    buffer.resize(len, 7);
+                }
+            });
+            worker.join().expect("the worker ends cleanly");
+        });
+        for len in worker_lengths {
+            expected[size_class(len)] += 1;
+        }
+        assert_eq!(pool.lock_settled().window.returned, expected);
     }
 
     #[test]
