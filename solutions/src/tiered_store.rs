@@ -216,8 +216,9 @@ struct Stack {
     buffers: [AtomicPtr<Vec<u8>>; STACK],
     /// The capacity of each buffer, for `idle_bytes`.
     capacities: [AtomicUsize; STACK],
-    /// Each buffer's tag (see [`Slot`]'s), written only with a buffer parked with one (a pool
-    /// parks a class's buffers with tags or without, never both): untagged pools spare the store.
+    /// Each buffer's tag (see [`Slot`]'s), written only with a buffer parked or stacked with one:
+    /// a pool that reads a class's tags gives every buffer of that class one, and pools that read
+    /// none spare the store. (A place's tag is stale where its buffer came without one.)
     tags: [AtomicU64; STACK],
     /// How many places, from the bottom, the owner filled (others may have emptied some since).
     /// Written by the owner only.
@@ -1244,8 +1245,9 @@ impl<P: Parking> Local<'_, P> {
         buffer: Box<Vec<u8>>,
         tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
-        // Class 0, as in every pool that calls this, is the entry's own slot: no bounds check,
-        // and no panic and its unwinding in every inlined copy.
+        // The pools ask only for their own classes. Class 0 (every pool's but the size-class
+        // pool's) is the entry's own slot: no bounds check, and no panic and its unwinding in
+        // every inlined copy.
         let slot = self.entry.slot_of(class);
         if slot.parked.load(Ordering::Relaxed).is_null() && slot.has_place.load(Ordering::Relaxed) {
             fill(slot, buffer, tag);
