@@ -514,16 +514,6 @@ impl AdaptivePool {
         }
     }
 
-    /// A get on a thread whose last used store is another one (or that has not used this pool
-    /// yet): the fast path, reached the long way.
-    #[cold]
-    fn take_first(&self, size: usize) -> Box<Vec<u8>> {
-        match self.local.local(|local| self.take_waiting(local, size)) {
-            Ok(buffer) => buffer,
-            Err(waiting) => self.take_slow(size, waiting),
-        }
-    }
-
     /// A get this thread's magazine did not serve (empty, its newest buffer would not do, or
     /// another class than its run's: first a run of its own, [`AdaptivePool::take_in_new_run`]).
     /// Then the simple version, under the lock: accounts for this thread's uncounted figures and its
@@ -674,26 +664,36 @@ impl AdaptivePool {
             .try_local(size, |local, size| self.take_waiting(local, size))
         {
             Ok(Ok(buffer)) => shape(buffer),
-            Ok(Err(waiting)) => self.get_slow(size, Some(waiting), shape),
-            Err(size) => self.get_slow(size, None, shape),
+            Ok(Err(waiting)) => self.get_slow(size, waiting, shape),
+            Err(size) => self.get_first(size, shape),
         }
     }
 
-    /// A get the fast path did not serve: `waiting` is what its thread's magazine offered, or
-    /// `None` on a thread whose last used store is another one (its fast path is tried first).
-    /// Out of line, and the last call of a get: a get the fast path serves then calls nothing,
-    /// so the compiler saves no registers for a call on it.
+    /// A get the fast path did not serve (`waiting`: what its thread's magazine offered). Out of
+    /// line, and the last call of a get: a get the fast path serves then calls nothing, so the
+    /// compiler saves no registers for a call on it.
     #[cold]
     fn get_slow<'a>(
         &'a self,
         size: usize,
-        waiting: Option<Option<Box<Vec<u8>>>>,
+        waiting: Option<Box<Vec<u8>>>,
         shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
     ) -> Pooled<'a, Self> {
-        shape(match waiting {
-            Some(waiting) => self.take_slow(size, waiting),
-            None => self.take_first(size),
-        })
+        shape(self.take_slow(size, waiting))
+    }
+
+    /// A get on a thread whose last used store is another one (or that has not used this pool
+    /// yet): the fast path reached the long way, then the slow one.
+    #[cold]
+    fn get_first<'a>(
+        &'a self,
+        size: usize,
+        shape: impl FnOnce(Box<Vec<u8>>) -> Pooled<'a, Self>,
+    ) -> Pooled<'a, Self> {
+        match self.local.local(|local| self.take_waiting(local, size)) {
+            Ok(buffer) => shape(buffer),
+            Err(waiting) => self.get_slow(size, waiting, shape),
+        }
     }
 
     /// A return waits in this thread's magazine (put there by `park`), its length counted, unless
