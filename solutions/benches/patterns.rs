@@ -24,18 +24,17 @@ use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::LinearObjectPool;
 use pool_checks::measure::Crew;
 use pool_checks::BufferPool;
-use pool_contract::task1::SyncPoolConfig;
-use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
-use pool_contract::task4::PoolConfig;
-use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 use support::mi_block::MiBlock;
+use support::subjects::{
+    adaptive_pool, fixed_pool, production_pool, size_class_pool, sync_pool, SIZE,
+};
 
 mod support {
     pub mod mi_block;
+    pub mod subjects;
 }
 
-const SIZE: usize = 4096;
 // mimalloc's blocks are as large as the pools' buffers.
 const _: () = assert!(support::mi_block::BLOCK == SIZE);
 /// Buffers a request of the `hold_8` pattern holds at once.
@@ -146,49 +145,14 @@ fn patterns(c: &mut Criterion) {
             }
             // Each benchmark gets a subject of its own (see `bench`).
             let group = &mut group;
-            bench(
-                group,
-                "sync_pool",
-                pattern,
-                threads,
-                Pool(SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20))),
-            );
-            let fixed = FixedPool::new(FixedPoolConfig {
-                buffer_size: SIZE,
-                preallocate: 0,
-                max_pooled: 256,
-            });
-            bench(
-                group,
-                "fixed_pool",
-                pattern,
-                threads,
-                Pool(fixed.expect("a valid config")),
-            );
-            let classes = SizeClassPool::new(SizeClassConfig::default());
-            bench(
-                group,
-                "size_class_pool",
-                pattern,
-                threads,
-                Pool(classes.expect("a valid config")),
-            );
-            let adaptive = AdaptivePool::new(AdaptiveConfig::default());
-            bench(
-                group,
-                "adaptive_pool",
-                pattern,
-                threads,
-                Pool(adaptive.expect("a valid config")),
-            );
-            let production = ProductionPool::new(PoolConfig::default());
-            bench(
-                group,
-                "production_pool",
-                pattern,
-                threads,
-                Pool(production.expect("a valid config")),
-            );
+            bench(group, "sync_pool", pattern, threads, Pool(sync_pool()));
+            bench(group, "fixed_pool", pattern, threads, Pool(fixed_pool()));
+            let classes = size_class_pool();
+            bench(group, "size_class_pool", pattern, threads, Pool(classes));
+            let adaptive = adaptive_pool();
+            bench(group, "adaptive_pool", pattern, threads, Pool(adaptive));
+            let production = production_pool();
+            bench(group, "production_pool", pattern, threads, Pool(production));
             let linear = LinearObjectPool::new(|| Vec::with_capacity(SIZE), Vec::clear);
             bench(
                 group,

@@ -22,21 +22,17 @@
 
 use anyhow::{bail, Result};
 use crossbeam_queue::ArrayQueue;
-use pool_contract::task1::SyncPoolConfig;
-use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
-use pool_contract::task4::PoolConfig;
 use pool_contract::BufferPool;
-use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 use std::time::Instant;
 
-// The patterns benchmark's mimalloc subject, shared with it.
+// The patterns benchmark's subjects and buffer size, shared with it.
 #[path = "../benches/support/mi_block.rs"]
 mod mi_block;
+#[path = "../benches/support/subjects.rs"]
+mod subjects;
 use mi_block::MiBlock;
-
-/// The patterns benchmark's buffer size.
-const SIZE: usize = 4096;
+use subjects::SIZE;
 // mimalloc's blocks are as large as the pools' buffers.
 const _: () = assert!(mi_block::BLOCK == SIZE);
 /// Buffers on their way between the producer and the consumer, at most (as in the benchmark).
@@ -58,15 +54,11 @@ fn main() -> Result<()> {
         bail!("the subject is not text: {subject:?}");
     };
     let mut rounds = match subject {
-        "sync" => pool_rounds(&SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20))),
-        "fixed" => pool_rounds(&FixedPool::new(FixedPoolConfig {
-            buffer_size: SIZE,
-            preallocate: 0,
-            max_pooled: 256,
-        })?),
-        "size_class" => pool_rounds(&SizeClassPool::new(SizeClassConfig::default())?),
-        "adaptive" => pool_rounds(&AdaptivePool::new(AdaptiveConfig::default())?),
-        "production" => pool_rounds(&ProductionPool::new(PoolConfig::default())?),
+        "sync" => pool_rounds(&subjects::sync_pool()),
+        "fixed" => pool_rounds(&subjects::fixed_pool()),
+        "size_class" => pool_rounds(&subjects::size_class_pool()),
+        "adaptive" => pool_rounds(&subjects::adaptive_pool()),
+        "production" => pool_rounds(&subjects::production_pool()),
         "mimalloc" => rounds_of(&|| MiBlock::new()),
         "floor" => rounds_of(&|| black_box(1_usize)),
         other => bail!(

@@ -20,21 +20,17 @@
 //! classes' get+return 7.5 against 8.9, the fixed pool's 3.9 against 4.0).
 
 use anyhow::{bail, Context, Result};
-use pool_contract::task1::SyncPoolConfig;
-use pool_contract::task2::{AdaptiveConfig, FixedPoolConfig, SizeClassConfig};
-use pool_contract::task4::PoolConfig;
 use pool_contract::BufferPool;
-use solutions::{AdaptivePool, FixedPool, ProductionPool, SizeClassPool, SyncPool};
 use std::hint::black_box;
 use std::time::Instant;
 
-// The patterns benchmark's mimalloc subject, shared with it.
+// The patterns benchmark's subjects and buffer size, shared with it.
 #[path = "../benches/support/mi_block.rs"]
 mod mi_block;
+#[path = "../benches/support/subjects.rs"]
+mod subjects;
 use mi_block::MiBlock;
-
-/// The patterns benchmark's buffer size.
-const SIZE: usize = 4096;
+use subjects::SIZE;
 // mimalloc's blocks are as large as the pools' buffers.
 const _: () = assert!(mi_block::BLOCK == SIZE);
 /// Buffers per timing, and timings per run.
@@ -67,21 +63,11 @@ fn main() -> Result<()> {
         other => bail!("unknown pattern {other:?}: {USAGE}"),
     };
     let mut timings = match subject.as_str() {
-        "sync" => pool_timings(
-            &SyncPool::new(SyncPoolConfig::with_capacity(SIZE, 1 << 20)),
-            pattern,
-        ),
-        "fixed" => pool_timings(
-            &FixedPool::new(FixedPoolConfig {
-                buffer_size: SIZE,
-                preallocate: 0,
-                max_pooled: 256,
-            })?,
-            pattern,
-        ),
-        "size_class" => pool_timings(&SizeClassPool::new(SizeClassConfig::default())?, pattern),
-        "adaptive" => pool_timings(&AdaptivePool::new(AdaptiveConfig::default())?, pattern),
-        "production" => pool_timings(&ProductionPool::new(PoolConfig::default())?, pattern),
+        "sync" => pool_timings(&subjects::sync_pool(), pattern),
+        "fixed" => pool_timings(&subjects::fixed_pool(), pattern),
+        "size_class" => pool_timings(&subjects::size_class_pool(), pattern),
+        "adaptive" => pool_timings(&subjects::adaptive_pool(), pattern),
+        "production" => pool_timings(&subjects::production_pool(), pattern),
         "mimalloc" => timings_of(MiBlock::new, pattern),
         other => bail!("unknown subject {other:?}: {USAGE}"),
     };

@@ -1,6 +1,7 @@
 //! A 4 KiB block from mimalloc called directly (the process's global allocator stays the
 //! system's), with one byte written: the mimalloc subject of the patterns benchmark and of the
-//! `hand_off_rounds` example, which includes this file by path.
+//! examples that repeat its patterns (`hand_off_rounds`, `one_thread_loop`), which include this
+//! file by path.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ptr::NonNull;
