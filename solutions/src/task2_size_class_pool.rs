@@ -35,11 +35,12 @@ pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option
     if size > max_size {
         return None;
     }
-    // The bits a size needs once rounded up to a power of two: v - 1 has them all set (v >= 1,
-    // since min_size >= 1). Shorter than `next_power_of_two`, which guards against 0 and
-    // overflow that cannot happen here.
-    let bits = usize::BITS - (size.max(min_size) - 1).leading_zeros();
-    Some((bits - min_size.trailing_zeros()) as usize)
+    // The exponent of the size rounded up to a power of two: the floor of log2(2v - 1), for
+    // v >= 1 (min_size is). 2v - 1 is odd, so never 0: `ilog2` needs no check for it, and the
+    // class is one shift, one `bsr` and a subtraction away from the size. (At v = 2^63, 2v
+    // wraps to 0 and 2v - 1 to usize::MAX, whose log is 63, as it should be.)
+    let rounded_up_bits = (size.max(min_size) << 1).wrapping_sub(1).ilog2();
+    Some((rounded_up_bits - min_size.trailing_zeros()) as usize)
 }
 
 /// The index of the class a buffer of `capacity` bytes can serve when it comes back: the largest
@@ -321,6 +322,25 @@ mod tests {
         assert_eq!(class(MIB), Some(14));
         assert_eq!(class(MIB + 1), None);
         assert_eq!(class(usize::MAX), None);
+    }
+
+    #[test]
+    fn a_request_s_class_is_its_size_rounded_up_to_a_power_of_two_at_every_scale() {
+        const TOP: usize = 1 << (usize::BITS - 1);
+        for min_size in [1, 2, 64, TOP] {
+            let powers = (0..usize::BITS).map(|bits| 1usize << bits);
+            let sizes = powers.flat_map(|power| [power - 1, power, power + 1]);
+            for size in [0].into_iter().chain(sizes).filter(|&size| size <= TOP) {
+                let rounded_up = size.max(min_size).next_power_of_two();
+                let class = (rounded_up / min_size).trailing_zeros() as usize;
+                assert_eq!(
+                    class_of_request(size, min_size, TOP),
+                    Some(class),
+                    "a request of {size} bytes, classes from {min_size}"
+                );
+            }
+        }
+        assert_eq!(class_of_request(TOP + 1, 1, TOP), None);
     }
 
     #[test]
