@@ -1063,13 +1063,16 @@ fn count_return(local: &Local<'_, Waiting>, len: usize) {
     if is_of_class(len, class as u64) && length < RUN_LENGTH {
         local.set(RETURN_RUN, run + 1);
     } else {
-        switch_return_run(local, size_class(len) as u64);
+        switch_return_run(*local, len);
     }
 }
 
-/// Ends this thread's run of returns (its count goes to the histogram) and starts one of `class`.
+/// Ends this thread's run of returns (its count goes to the histogram) and starts one of the
+/// class of `len`. (`local` by value: a cold call that takes it by reference made every return
+/// write it to the stack first.)
 #[cold]
-fn switch_return_run(local: &Local<'_, Waiting>, class: u64) {
+fn switch_return_run(local: Local<'_, Waiting>, len: usize) {
+    let class = size_class(len) as u64;
     let (ended, length) = unpack(local.get(RETURN_RUN));
     if length > 0 {
         local.add(HISTOGRAM + ended, length);
