@@ -386,6 +386,18 @@ mod tests {
     }
 
     #[test]
+    fn a_top_class_buffer_grown_past_max_size_is_not_kept() {
+        let pool = SizeClassPool::new(SizeClassConfig::default()).unwrap();
+        drop(pool.get(MIB)); // parked: the thread's last get is of the top class
+        let mut grown = pool.get(MIB);
+        grown.reserve_exact(MIB + 1); // it is empty
+        assert!(grown.capacity() > MIB && grown.capacity() < 2 * MIB);
+        drop(grown); // guessed the top class: its capacity reaches it, but is past max_size
+        let stats = pool.stats();
+        assert_eq!((stats.dropped, stats.idle), (1, 0));
+    }
+
+    #[test]
     fn a_pool_of_one_class_works() {
         let pool = SizeClassPool::new(SizeClassConfig {
             min_size: 4096,
