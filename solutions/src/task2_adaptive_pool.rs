@@ -384,9 +384,9 @@ fn size_class(size: usize) -> usize {
 /// whether a size is of the class their thread's run is of. Class 0 holds sizes 0 and 1; class
 /// `i` above it, those above `2^(i - 1)` up to `2^i`.
 ///
-/// Why: `leading_zeros` compiles to `bsr` for the baseline x86-64 target, which AMD's Zen
-/// cores run only every third or fourth cycle, and a request that holds 8 buffers computed 16
-/// classes. With a shift instead, get+return read 6.5-6.9 ns against 8.0-8.8, and hold 8
+/// Why: `leading_zeros` compiles to `bsr` for the baseline x86-64 target, a slow instruction
+/// on AMD's Zen cores (one every 3 to 4 cycles, in Agner Fog's tables), and a request that
+/// holds 8 buffers computed 16 classes. With a shift instead, get+return read 6.5-6.9 ns against 8.0-8.8, and hold 8
 /// 9.1-9.6 against 10.5-11.1 (`one_thread_loop`, builds by turns).
 #[inline]
 fn is_of_class(size: usize, class: u64) -> bool {

@@ -240,19 +240,9 @@ impl Entry {
         }
     }
 
-    /// The slot of `class`, if the store has that class.
-    #[inline]
-    fn slot(&self, class: usize) -> Option<&Slot> {
-        match class.checked_sub(1) {
-            None => (self.classes > 0).then_some(&self.first),
-            Some(index) => self.rest.get(index),
-        }
-    }
-
-    /// The slot of `class`, for the paths that park and take: `None` past the store's last
-    /// class (the pools ask only for their own, so the check is one predicted branch, never
-    /// taken), and class 0's own slot with no check (a store with no classes never fills it:
-    /// no place in a bound is granted for it).
+    /// The slot of `class`: `None` past the store's last class (the pools ask only for their
+    /// own, so the check is one predicted branch, never taken), and class 0's own slot with no
+    /// check (a store with no classes never fills it: no place in a bound is granted for it).
     ///
     /// Not a panic for a class out of range, as indexing would be: a panic's call needs a stack
     /// frame, and an inlined fast path then saved registers on every return just in case
@@ -824,7 +814,7 @@ impl<P: Parking> TieredStore<P> {
         registry
             .entries
             .iter()
-            .find_map(|entry| entry.slot(class)?.take_any())
+            .find_map(|entry| entry.slot_of(class)?.take_any())
     }
 
     /// Idle buffers of every class: in the shared stores, and parked in every thread's slots.
@@ -933,7 +923,7 @@ impl SharedClass {
 /// the workshop builds with 1.89.)
 #[cold]
 #[inline]
-pub(crate) fn rare() {}
+fn rare() {}
 
 /// Puts `buffer` in `slot`, with `tag` if given (pools that note nothing skip the store); the
 /// slot is empty and holds a place: only its owner stores into it.
@@ -1144,7 +1134,7 @@ impl<P: Parking> Local<'_, P> {
     pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
         // Callers look in the slot first, which serves most gets.
         rare();
-        self.entry.slot(class)?.stack.pop(P::OTHERS_MAY_TAKE)
+        self.entry.slot_of(class)?.stack.pop(P::OTHERS_MAY_TAKE)
     }
 
     /// [`Local::take_stacked`], but only a buffer whose tag `keep` says so of (otherwise it
@@ -1157,7 +1147,7 @@ impl<P: Parking> Local<'_, P> {
     ) -> Option<Box<Vec<u8>>> {
         rare();
         self.entry
-            .slot(class)?
+            .slot_of(class)?
             .stack
             .pop_if(P::OTHERS_MAY_TAKE, keep)
     }
@@ -1165,13 +1155,16 @@ impl<P: Parking> Local<'_, P> {
     /// [`Local::take_stacked`], with the buffer's tag.
     #[inline]
     pub fn take_stacked_tagged(&self, class: usize) -> Option<(Box<Vec<u8>>, u64)> {
-        self.entry.slot(class)?.stack.pop_tagged(P::OTHERS_MAY_TAKE)
+        self.entry
+            .slot_of(class)?
+            .stack
+            .pop_tagged(P::OTHERS_MAY_TAKE)
     }
 
     /// Frees the buffers of this thread's magazine for `class` whose tag `expired` says so;
     /// how many it freed.
     pub fn free_where(&self, class: usize, expired: impl Fn(u64) -> bool) -> usize {
-        let Some(slot) = self.entry.slot(class) else {
+        let Some(slot) = self.entry.slot_of(class) else {
             return 0;
         };
         let mut freed = 0;
