@@ -1192,7 +1192,8 @@ mod tests {
         let powers = (0..usize::BITS).map(|bits| 1usize << bits);
         let sizes = powers.flat_map(|power| [power - 1, power, power + 1]);
         for size in [0, usize::MAX].into_iter().chain(sizes) {
-            for class in 0..=CLASSES as u64 + 1 {
+            let far = [1 << 32, (1 << 32) + 1, (1 << 32) + 2, u64::MAX];
+            for class in (0..=CLASSES as u64 + 1).chain(far) {
                 assert_eq!(
                     is_of_class(size, class),
                     size_class(size) as u64 == class,

@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The index of the class that serves a request of `size` bytes: the smallest class whose
 /// capacity is at least `size`. Class 0 has `min_size` bytes, class `i` has `min_size << i`.
-/// `None` above `max_size`. `min_size` and `max_size` are powers of two.
+/// `None` above `max_size`. `min_size` and `max_size` are powers of two (so `max_size` is at
+/// most 2^63, and so is every size this computes a class for).
 #[inline]
 pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option<usize> {
     if size > max_size {
@@ -37,8 +38,9 @@ pub fn class_of_request(size: usize, min_size: usize, max_size: usize) -> Option
     }
     // The exponent of the size rounded up to a power of two: the floor of log2(2v - 1), for
     // v >= 1 (min_size is). 2v - 1 is odd, so never 0: `ilog2` needs no check for it, and the
-    // class is one shift, one `bsr` and a subtraction away from the size. (At v = 2^63, 2v
-    // wraps to 0 and 2v - 1 to usize::MAX, whose log is 63, as it should be.)
+    // class is a `lea`, a `bsr` and a subtraction away from the size (with `leading_zeros` of
+    // v - 1, five instructions). (At v = 2^63, 2v wraps to 0 and 2v - 1 to usize::MAX, whose
+    // log is 63, as it should be.)
     let rounded_up_bits = (size.max(min_size) << 1).wrapping_sub(1).ilog2();
     Some((rounded_up_bits - min_size.trailing_zeros()) as usize)
 }

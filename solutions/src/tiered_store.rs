@@ -773,28 +773,36 @@ impl<P: Parking> TieredStore<P> {
         }
     }
 
-    /// Every idle buffer of `class` in the shared store, as they are.
+    /// Every idle buffer of `class` in the shared store, as they are (none for a class past the
+    /// store's last, as in every call that takes a class).
     pub fn drain_shared(&self, class: usize) -> Vec<Box<Vec<u8>>> {
-        std::mem::take(&mut self.classes[class].lock().idle)
+        self.classes
+            .get(class)
+            .map(|shared| std::mem::take(&mut shared.lock().idle))
+            .unwrap_or_default()
     }
 
     /// Moves every idle buffer of `class` in the shared store to the end of `into`, under one
     /// lock, leaving the shared store its allocation (a caller that reuses `into` allocates
     /// nothing).
     pub fn move_shared_into(&self, class: usize, into: &mut Vec<Box<Vec<u8>>>) {
-        into.append(&mut self.classes[class].lock().idle);
+        if let Some(shared) = self.classes.get(class) {
+            into.append(&mut shared.lock().idle);
+        }
     }
 
     /// An idle buffer of `class` from the shared store as it is: one to free, or to keep
     /// elsewhere, needs no header of this thread's.
     pub fn remove_shared(&self, class: usize) -> Option<Box<Vec<u8>>> {
-        self.classes[class].lock().idle.pop()
+        self.classes.get(class)?.lock().idle.pop()
     }
 
     /// Keeps `buffer` in the shared store of `class` if its bound has room; otherwise gives it
     /// back, to be dropped.
     pub fn put_shared(&self, class: usize, buffer: Box<Vec<u8>>) -> Result<(), Box<Vec<u8>>> {
-        let shared = &self.classes[class];
+        let Some(shared) = self.classes.get(class) else {
+            return Err(buffer);
+        };
         let mut state = shared.lock();
         if state.idle.len() + state.slot_places < shared.max_idle {
             state.idle.push(buffer);
@@ -1418,6 +1426,25 @@ mod tests {
             local.park(1, buffer(16)).unwrap();
             assert_eq!(local.take_parked(1).unwrap().capacity(), 16);
         });
+        assert_eq!(store.put_shared(2, buffer(8)).unwrap_err().capacity(), 8);
+        assert!(store.remove_shared(2).is_none());
+        assert!(store.drain_shared(2).is_empty());
+        let mut moved = Vec::new();
+        store.move_shared_into(2, &mut moved);
+        assert!(moved.is_empty());
+        assert_eq!(store.idle(), 0);
+    }
+
+    #[test]
+    fn a_store_of_no_classes_keeps_no_buffer() {
+        let store = TieredStore::new(0, 1);
+        store.local(|local| {
+            assert!(local.park(0, buffer(8)).is_err());
+            assert!(local.park_in_place(0, buffer(8), None).is_err());
+            assert!(local.take_parked(0).is_none());
+            assert!(local.take_stacked(0).is_none());
+        });
+        assert!(store.put_shared(0, buffer(8)).is_err());
         assert_eq!(store.idle(), 0);
     }
 
