@@ -141,7 +141,7 @@ impl SyncPool {
                     more => freed += more,
                 }
             };
-            let found = found.or_else(|| local.take_shared_batch(CLASS, cycle, |_| true));
+            let found = found.or_else(|| local.take_shared_batch(CLASS, cycle, |more| more.len()));
             (found, freed)
         });
         self.count_dropped(freed);

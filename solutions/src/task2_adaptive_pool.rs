@@ -147,7 +147,7 @@ impl Waiting {
 impl Parking for Waiting {
     const OTHERS_MAY_TAKE: bool = true;
 
-    fn unparked(&self, _capacity: usize) {}
+    fn unparked(&self, _capacities: &[usize]) {}
 
     fn retired(&self, counters: &[u64; COUNTERS]) {
         let mut ended = self

@@ -99,7 +99,7 @@ impl FixedPool {
     #[cold]
     fn take_slow(&self) -> Box<Vec<u8>> {
         self.idle
-            .local(|local| local.take_shared_batch(CLASS, NO_TAG, |_| true))
+            .local(|local| local.take_shared_batch(CLASS, NO_TAG, |more| more.len()))
             .unwrap_or_else(|| self.create(self.config.buffer_size))
     }
 

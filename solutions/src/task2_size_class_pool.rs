@@ -131,7 +131,7 @@ impl SizeClassPool {
         self.idle.local(|local| {
             let buffer = match self.class_of_request(size) {
                 Some(index) => take_from_magazine(local, index)
-                    .or_else(|| local.take_shared_batch(index, NO_TAG, |_| true))
+                    .or_else(|| local.take_shared_batch(index, NO_TAG, |more| more.len()))
                     .unwrap_or_else(|| self.create(self.config.min_size << index)),
                 None => self.create(size),
             };

@@ -84,8 +84,11 @@ pub trait Parking: Send + Sync {
     /// only once its owner has ended.
     const OTHERS_MAY_TAKE: bool;
 
-    /// A parked buffer of `capacity` bytes left its slot for the shared store (its thread ended).
-    fn unparked(&self, capacity: usize);
+    /// Parked buffers of these capacities left their places for the shared store (their thread
+    /// ended, or a full stack gave them up). Told once per batch, so that a pool that reserved
+    /// something for each (the production pool's leases) gives it all back at once: one update
+    /// of its shared counters per batch, not one per buffer.
+    fn unparked(&self, capacities: &[usize]);
 
     /// A thread that ended left these counters (they are also added to [`TieredStore::sum`]'s
     /// totals). For pools that keep per-thread figures they must account for themselves. Called
@@ -97,7 +100,7 @@ pub trait Parking: Send + Sync {
 impl Parking for () {
     const OTHERS_MAY_TAKE: bool = false;
 
-    fn unparked(&self, _capacity: usize) {}
+    fn unparked(&self, _capacities: &[usize]) {}
 }
 
 /// Per-thread slots in front of bounded shared stores, one per class, and per-thread counters.
@@ -724,8 +727,8 @@ impl<P: Parking> TieredStore<P> {
         };
         // Outside the registry's lock: the pool may take locks of its own (a production pool
         // wakes a waiting get, which may be looking through the registry meanwhile).
-        for capacity in unparked {
-            self.parking.unparked(capacity);
+        if !unparked.is_empty() {
+            self.parking.unparked(&unparked);
         }
         for counters in &counters {
             self.parking.retired(counters);
@@ -1099,7 +1102,8 @@ impl<P: Parking> Local<'_, P> {
             stack.len.load(Ordering::Relaxed),
             stack.places.load(Ordering::Relaxed),
         );
-        let mut spilled = [0; BATCH];
+        // The capacities of the buffers given up, the first `spilled_count` of them.
+        let (mut spilled, mut spilled_count) = ([0; BATCH], 0);
         let granted = {
             let mut state = shared.lock();
             if len == STACK {
@@ -1108,11 +1112,10 @@ impl<P: Parking> Local<'_, P> {
                 let bottom = stack.take_bottom(P::OTHERS_MAY_TAKE);
                 stack.places.store(places - BATCH, Ordering::Relaxed);
                 state.slot_places -= BATCH;
-                for (capacity, buffer) in spilled.iter_mut().zip(bottom) {
-                    if let Some(buffer) = buffer {
-                        *capacity = buffer.capacity();
-                        state.idle.push(buffer);
-                    }
+                for buffer in bottom.into_iter().flatten() {
+                    spilled[spilled_count] = buffer.capacity();
+                    spilled_count += 1;
+                    state.idle.push(buffer);
                 }
             }
             let (len, places) = (
@@ -1126,8 +1129,8 @@ impl<P: Parking> Local<'_, P> {
             }
         };
         // Outside the class's lock, as on retiring: the pool may take locks of its own.
-        for capacity in spilled.into_iter().filter(|&capacity| capacity > 0) {
-            self.store.parking.unparked(capacity);
+        if spilled_count > 0 {
+            self.store.parking.unparked(&spilled[..spilled_count]);
         }
         if !granted {
             return Err(buffer);
@@ -1187,10 +1190,10 @@ impl<P: Parking> Local<'_, P> {
     /// An idle buffer of `class` from the shared store for this get, and up to [`BATCH`]` - 1`
     /// more onto this thread's stack for the next ones, under one lock: a thread that gets
     /// what others return touches the store once per [`BATCH`] buffers. The rest are stacked
-    /// with `tag`. `lease(capacity)` says whether a buffer
-    /// may be parked (a pool that reserves something for each parked buffer reserves it there);
-    /// one it refuses goes back to the shared store. An empty store first takes back what
-    /// threads that ended left in their magazines.
+    /// with `tag`. `lease` is told their capacities, in order, and says how many of them, from
+    /// the first, may be parked (a pool that reserves something for each parked buffer reserves
+    /// it there, for the batch at once); the others go back to the shared store. An empty store
+    /// first takes back what threads that ended left in their magazines.
     ///
     /// Not re-boxed (see [`rebox`]): a batch is a run of neighbouring buffers of the store, so
     /// two threads' batches share at most the cache line at their boundary, and a re-box per
@@ -1202,7 +1205,7 @@ impl<P: Parking> Local<'_, P> {
         &self,
         class: usize,
         tag: u64,
-        mut lease: impl FnMut(usize) -> bool,
+        lease: impl FnOnce(&[usize]) -> usize,
     ) -> Option<Box<Vec<u8>>> {
         let shared = self.store.classes.get(class)?;
         let stack = &self.entry.slot_of(class)?.stack;
@@ -1237,12 +1240,19 @@ impl<P: Parking> Local<'_, P> {
                 std::array::from_fn(|index| (index < count).then(|| state.idle.pop()).flatten());
             (first, more)
         };
-        for buffer in more.into_iter().flatten() {
-            if lease(buffer.capacity()) {
-                stack.put(buffer, Some(tag));
-            } else {
-                // Back where it was, with the place it had taken.
-                let mut state = shared.lock();
+        // The batch's buffers come first in `more`, all there: the store held at least as many.
+        let capacities: [usize; BATCH - 1] =
+            std::array::from_fn(|index| more[index].as_ref().map_or(0, |buffer| buffer.capacity()));
+        let count = more.iter().flatten().count();
+        let leased = lease(&capacities[..count]).min(count);
+        let mut more = more.into_iter().flatten();
+        for buffer in more.by_ref().take(leased) {
+            stack.put(buffer, Some(tag));
+        }
+        if leased < count {
+            // Back where they were, with the places they had taken.
+            let mut state = shared.lock();
+            for buffer in more {
                 state.idle.push(buffer);
                 state.slot_places -= 1;
                 stack.places.fetch_sub(1, Ordering::Relaxed);
@@ -1367,7 +1377,7 @@ mod tests {
     impl Parking for Shared {
         const OTHERS_MAY_TAKE: bool = true;
 
-        fn unparked(&self, _capacity: usize) {}
+        fn unparked(&self, _capacities: &[usize]) {}
     }
 
     #[test]
@@ -1421,7 +1431,9 @@ mod tests {
             assert!(local.park_in_place(2, buffer(8), None).is_err());
             assert!(local.take_parked(2).is_none());
             assert!(local.take_stacked(2).is_none());
-            assert!(local.take_shared_batch(2, NO_TAG, |_| true).is_none());
+            assert!(local
+                .take_shared_batch(2, NO_TAG, |more| more.len())
+                .is_none());
             // The classes it has still work.
             local.park(1, buffer(16)).unwrap();
             assert_eq!(local.take_parked(1).unwrap().capacity(), 16);
@@ -1570,7 +1582,7 @@ mod tests {
         for _ in 0..6 {
             store.put_shared(0, buffer(64)).unwrap();
         }
-        let first = store.local(|local| local.take_shared_batch(0, NO_TAG, |_| true));
+        let first = store.local(|local| local.take_shared_batch(0, NO_TAG, |more| more.len()));
         assert!(first.is_some());
         assert_eq!(
             store.idle(),
@@ -1580,11 +1592,52 @@ mod tests {
         let stacked = store.local(|local| std::iter::from_fn(|| local.take_stacked(0)).count());
         assert_eq!(stacked, BATCH - 1, "one lock brought a batch");
         // A batch whose leases are refused leaves the buffers in the store, with their places.
-        let refused = store.local(|local| local.take_shared_batch(0, NO_TAG, |_| false));
+        let refused = store.local(|local| local.take_shared_batch(0, NO_TAG, |_| 0));
         assert!(refused.is_some());
         assert_eq!(store.local(|local| local.take_stacked(0)), None);
         assert_eq!(store.idle(), 1);
         assert!(store.remove_shared(0).is_some());
+    }
+
+    #[test]
+    fn a_batch_lease_stacks_the_first_buffers_and_gives_the_others_back() {
+        let store = TieredStore::new(1, 64);
+        for capacity in [10, 20, 30, 40, 50, 60] {
+            store.put_shared(0, buffer(capacity)).unwrap();
+        }
+        let mut told = Vec::new();
+        let first = store.local(|local| {
+            local.take_shared_batch(0, NO_TAG, |capacities| {
+                told.extend_from_slice(capacities);
+                1
+            })
+        });
+        // The newest first, and the lease told the next ones' capacities, in order.
+        assert_eq!(first.map(|buffer| buffer.capacity()), Some(60));
+        assert_eq!(told, [50, 40, 30][..BATCH - 1]);
+        let stacked: Vec<usize> = store.local(|local| {
+            std::iter::from_fn(|| local.take_stacked(0))
+                .map(|buffer| buffer.capacity())
+                .collect()
+        });
+        assert_eq!(stacked, [50]);
+        // The refused ones are in the store again, with the places they took given back: the
+        // store takes as many as before.
+        let in_store: Vec<usize> = std::iter::from_fn(|| store.remove_shared(0))
+            .map(|buffer| buffer.capacity())
+            .collect();
+        assert_eq!(in_store.len(), 4);
+        for capacity in [30, 40] {
+            assert!(in_store.contains(&capacity));
+        }
+        // A lease that says more than it was told keeps only what there is.
+        for capacity in [1, 2] {
+            store.put_shared(0, buffer(capacity)).unwrap();
+        }
+        assert!(store
+            .local(|local| local.take_shared_batch(0, NO_TAG, |_| 99))
+            .is_some());
+        assert_eq!(store.idle(), 1);
     }
 
     #[test]

@@ -91,10 +91,12 @@ impl Limits {
     /// The buffer admitted for `reserved` bytes was handed out with `handed_out` bytes of
     /// capacity: counts the real figure, and moves the high-water mark.
     pub fn handed_out(&self, reserved: usize, handed_out: usize) {
+        // Nothing to correct for a buffer of the standard size, nearly every one: a
+        // read-modify-write of zero would still take the line from every other thread.
         if handed_out > reserved {
             self.bytes_in_use
                 .fetch_add(handed_out - reserved, Ordering::AcqRel);
-        } else {
+        } else if handed_out < reserved {
             self.bytes_in_use
                 .fetch_sub(reserved - handed_out, Ordering::AcqRel);
         }
@@ -107,48 +109,87 @@ impl Limits {
 
     /// A buffer of `capacity` bytes came back: releases its slot and wakes one waiter.
     pub fn release(&self, capacity: usize) {
+        self.release_many(&[capacity]);
+    }
+
+    /// Buffers of these capacities came back at once (a stack's batch given up to the shared
+    /// store): releases their slots and bytes with one update of each gauge, and wakes as many
+    /// waiters. Where buffers go from one thread to another (the patterns benchmark's hand-off),
+    /// a release per buffer put about 40 ns per buffer into the two threads' fight over these
+    /// counters' cache line.
+    pub fn release_many(&self, capacities: &[usize]) {
+        let count = capacities.len();
+        if count == 0 {
+            return;
+        }
+        let bytes: usize = capacities.iter().sum();
         let _ = self
             .bytes_in_use
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
-                Some(held.saturating_sub(capacity))
+                Some(held.saturating_sub(bytes))
             });
-        self.release_slot();
+        self.release_slots(count);
     }
 
     /// Reserves one buffer and `bytes` within the limits; false (and nothing reserved) at a
     /// limit.
     pub fn reserve(&self, bytes: usize) -> bool {
+        self.reserve_all(1, bytes)
+    }
+
+    /// Reserves `count` buffers of `bytes_each` within the limits: all of them with one update
+    /// of each gauge if they fit, else one by one as long as they do. How many were reserved.
+    pub fn reserve_many(&self, count: usize, bytes_each: usize) -> usize {
+        if count == 0 {
+            return 0;
+        }
+        if self.reserve_all(count, count.saturating_mul(bytes_each)) {
+            return count;
+        }
+        // At a limit: exactly as many as still fit.
+        (0..count)
+            .take_while(|_| self.reserve_all(1, bytes_each))
+            .count()
+    }
+
+    /// Reserves `count` buffers and `bytes` in all, or nothing (false) if they do not fit.
+    fn reserve_all(&self, count: usize, bytes: usize) -> bool {
         let max = self.max_in_use;
-        let slot = self
+        let slots = self
             .in_use
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
+                n.checked_add(count).filter(|&after| after <= max)
             });
-        if slot.is_err() {
+        if slots.is_err() {
             return false;
         }
         let max_bytes = self.max_bytes_in_use;
         let room = self
             .bytes_in_use
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
-                (held + bytes <= max_bytes).then_some(held + bytes)
+                held.checked_add(bytes).filter(|&after| after <= max_bytes)
             });
         if room.is_err() {
-            self.release_slot();
+            self.release_slots(count);
             return false;
         }
         true
     }
 
-    fn release_slot(&self) {
-        self.in_use.fetch_sub(1, Ordering::AcqRel);
+    /// Gives back `count` slots (at least 1) and wakes as many waiters.
+    fn release_slots(&self, count: usize) {
+        self.in_use.fetch_sub(count, Ordering::AcqRel);
         // SeqCst, paired with the waiter's: either this release sees the waiter, or the waiter
         // sees this release before it sleeps.
-        self.releases.fetch_add(1, Ordering::SeqCst);
+        self.releases.fetch_add(count as u64, Ordering::SeqCst);
         if self.waiting.0.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this wake-up after the waiter's last check.
             let _lock = self.lock_waiters();
-            self.released.notify_one();
+            if count == 1 {
+                self.released.notify_one();
+            } else {
+                self.released.notify_all();
+            }
         }
     }
 
@@ -222,9 +263,9 @@ impl Parking for Limits {
     /// At the limit, a get takes back a buffer parked in another thread's slot, with its lease.
     const OTHERS_MAY_TAKE: bool = true;
 
-    /// A parked buffer left its slot for the shared store: its lease is given back.
-    fn unparked(&self, capacity: usize) {
-        self.release(capacity);
+    /// Parked buffers left their places for the shared store: their leases are given back.
+    fn unparked(&self, capacities: &[usize]) {
+        self.release_many(capacities);
     }
 }
 
@@ -260,6 +301,65 @@ mod tests {
             limits.reserve(4096).then_some(())
         });
         assert_eq!((served, tries), (Ok(()), 2));
+    }
+
+    /// Limits of `max_in_use` buffers and `max_bytes` bytes, policy `fail`.
+    fn limits(max_in_use: usize, max_bytes: usize) -> Limits {
+        Limits::new(&PoolConfig {
+            max_in_use,
+            max_bytes_in_use: max_bytes,
+            on_limit: LimitPolicy::Fail,
+            ..PoolConfig::default()
+        })
+    }
+
+    fn gauges(limits: &Limits) -> (usize, usize) {
+        (
+            limits.in_use.load(Ordering::Relaxed),
+            limits.bytes_in_use.load(Ordering::Relaxed),
+        )
+    }
+
+    #[test]
+    fn a_batch_is_reserved_whole_if_it_fits_and_as_far_as_it_fits_at_a_limit() {
+        let limits = limits(5, 1000);
+        assert_eq!(limits.reserve_many(3, 100), 3);
+        assert_eq!(gauges(&limits), (3, 300));
+        // Two more slots, not four: exactly up to the buffers' limit.
+        assert_eq!(limits.reserve_many(4, 100), 2);
+        assert_eq!(gauges(&limits), (5, 500));
+        assert_eq!(limits.reserve_many(1, 100), 0);
+        assert_eq!(limits.reserve_many(0, 100), 0);
+        assert_eq!(gauges(&limits), (5, 500));
+        // The bytes' limit too: 250 bytes of room hold two buffers of 100, and nothing of a
+        // refused one stays reserved.
+        let limits = limits_with_room_for_bytes();
+        assert_eq!(limits.reserve_many(3, 100), 2);
+        assert_eq!(gauges(&limits), (2, 200));
+        // A batch whose bytes overflow a usize is refused, not wrapped.
+        assert_eq!(limits.reserve_many(2, usize::MAX), 0);
+        assert_eq!(gauges(&limits), (2, 200));
+    }
+
+    fn limits_with_room_for_bytes() -> Limits {
+        limits(100, 250)
+    }
+
+    #[test]
+    fn a_batch_released_at_once_gives_back_every_slot_and_byte() {
+        let limits = limits(5, 1000);
+        assert_eq!(limits.reserve_many(4, 100), 4);
+        limits.handed_out(100, 150);
+        assert_eq!(gauges(&limits), (4, 450));
+        limits.release_many(&[150, 100, 100]);
+        assert_eq!(gauges(&limits), (1, 100));
+        limits.release_many(&[]);
+        assert_eq!(gauges(&limits), (1, 100));
+        // A release is counted for each buffer, which a waiting get compares before it sleeps.
+        assert_eq!(limits.releases.load(Ordering::Relaxed), 3);
+        // Handed out at the size reserved: the bytes stay as they are.
+        limits.handed_out(100, 100);
+        assert_eq!(gauges(&limits), (1, 100));
     }
 
     #[test]

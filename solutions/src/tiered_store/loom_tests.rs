@@ -23,7 +23,7 @@ struct OthersMayTake;
 impl Parking for OthersMayTake {
     const OTHERS_MAY_TAKE: bool = true;
 
-    fn unparked(&self, _capacity: usize) {}
+    fn unparked(&self, _capacities: &[usize]) {}
 }
 
 /// A buffer whose one byte tells it apart.
@@ -111,14 +111,14 @@ fn what_a_thread_that_ended_parked_reaches_another_thread_once() {
         // Meanwhile a get here finds the shared store empty and looks for what threads that
         // ended left, before or after the worker ends.
         let mut seen: Vec<_> = store
-            .local(|local| local.take_shared_batch(0, NO_TAG, |_| true))
+            .local(|local| local.take_shared_batch(0, NO_TAG, |more| more.len()))
             .into_iter()
             .collect();
         worker.join().expect("the worker ends cleanly");
         seen.extend(std::iter::from_fn(|| {
             store.local(|local| {
                 local
-                    .take_shared_batch(0, NO_TAG, |_| true)
+                    .take_shared_batch(0, NO_TAG, |more| more.len())
                     .or_else(|| local.take_stacked(0))
             })
         }));
