@@ -239,7 +239,9 @@ impl ProductionPool {
     /// a lease reserved now (as a returned buffer parks with the lease it had), so that the next
     /// gets on this thread take neither the store's lock nor the limits' counters. The leases are
     /// reserved together ([`Limits::reserve_many`]): one at a time, the gauges' cache line went
-    /// back and forth between a thread that gets and one that returns once per buffer.
+    /// back and forth between a thread that gets and one that returns once per buffer. Stacking
+    /// stops at the first buffer not of the standard size (it goes back to the store, with those
+    /// after it).
     fn take(&self, capacity: usize) -> Box<Vec<u8>> {
         let limits = self.limits();
         let lease = |capacities: &[usize]| {
@@ -543,6 +545,70 @@ impl Drop for ProductionPool {
 mod tests {
     use super::*;
     use pool_contract::task4::LimitPolicy;
+
+    /// `capacities` in the shared store, as returns of threads that ended leave them (no lease).
+    fn stored(capacities: &[usize]) -> ProductionPool {
+        let pool = ProductionPool::new(PoolConfig::default()).unwrap();
+        for &capacity in capacities {
+            let buffer = Box::new(Vec::with_capacity(capacity));
+            assert!(pool.idle.put_shared(CLASS, buffer).is_ok());
+        }
+        pool
+    }
+
+    #[test]
+    fn a_batch_from_the_store_stacks_each_buffer_with_its_lease() {
+        let pool = stored(&[4096; 4]);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // The first get brings the other 3 onto this thread's stack, leased: 4 reserved.
+                let first = pool.get(4096);
+                assert_eq!(pool.limits().gauges(), (4, 4 * 4096));
+                // The next 3 come from the stack, on the leases they have.
+                let rest: Vec<_> = (0..3).map(|_| pool.get(4096)).collect();
+                assert_eq!(pool.limits().gauges(), (4, 4 * 4096));
+                assert_eq!(pool.stats().created, 0);
+                drop((first, rest));
+            });
+        });
+    }
+
+    #[test]
+    fn a_batch_stacks_no_buffer_past_one_of_another_size() {
+        // The store hands out its newest first: 4096, then a grown 8192, then 4096.
+        let pool = stored(&[4096, 8192, 4096]);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let held: Vec<_> = (0..3).map(|_| pool.get(4096)).collect();
+                // Each reserved as handed out: the 8192 through the limits, not on a lease
+                // of 4096 from the stack.
+                let bytes = held.iter().map(|buffer| buffer.capacity()).sum();
+                assert_eq!(pool.limits().gauges(), (3, bytes));
+                assert_eq!(bytes, 4096 + 8192 + 4096);
+            });
+        });
+    }
+
+    #[test]
+    fn the_leases_of_buffers_a_full_stack_gives_up_are_released() {
+        let pool = ProductionPool::new(PoolConfig::default()).unwrap();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // 12 returned on one thread: its slot and stack hold 8, and the stack gives
+                // up 4 to the shared store on the way (their leases released then).
+                drop((0..12).map(|_| pool.get(4096)).collect::<Vec<_>>());
+                let (in_use, _) = pool.limits().gauges();
+                assert!(
+                    in_use < 12,
+                    "{in_use} reserved: the spilled buffers kept their leases"
+                );
+            });
+        });
+        // The thread ended: what it parked goes to the store, leases released. Nothing is held.
+        assert!(pool.idle.reclaim_ended());
+        assert_eq!(pool.limits().gauges(), (0, 0));
+        assert_eq!(pool.stats().idle, 12);
+    }
 
     #[test]
     fn prometheus_lists_every_metric_with_help_and_type() {

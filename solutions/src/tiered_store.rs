@@ -1630,6 +1630,19 @@ mod tests {
         for capacity in [30, 40] {
             assert!(in_store.contains(&capacity));
         }
+        // In a bound of 8: after a batch of which one is stacked, the bound holds the store's 4
+        // and the stack's place, so exactly 3 more fit. (A place not given back with a refused
+        // buffer would leave room for 1.)
+        let small = TieredStore::new(1, 8);
+        for capacity in [10, 20, 30, 40, 50, 60] {
+            small.put_shared(0, buffer(capacity)).unwrap();
+        }
+        let first = small.local(|local| local.take_shared_batch(0, NO_TAG, |_| 1));
+        assert!(first.is_some());
+        let fit = (0..8)
+            .take_while(|_| small.put_shared(0, buffer(70)).is_ok())
+            .count();
+        assert_eq!(fit, 3);
         // A lease that says more than it was told keeps only what there is.
         for capacity in [1, 2] {
             store.put_shared(0, buffer(capacity)).unwrap();
