@@ -18,7 +18,8 @@
 //!   source is chosen by the destination's address, so their relative alignment moves with it).
 //!   A baseline with a buffer of its own measured that, not the pool: with one, four pools read
 //!   0.77-0.80x. So the baseline uses the pool's own buffer, taken once per run of 64 messages
-//!   (a get and a return per 64 messages, a tenth of a nanosecond each), and reuses it alone.
+//!   (a get and a return per 64 messages: about a tenth of a nanosecond per message), and reuses
+//!   it alone.
 //!
 //! What differs between the sides is then only a get and a return per message. The pools are
 //! configured as the grader configures them for the packet server
