@@ -591,9 +591,10 @@ mod tests {
 
     #[test]
     fn the_leases_of_buffers_a_full_stack_gives_up_are_released() {
-        let pool = ProductionPool::new(PoolConfig::default()).unwrap();
-        std::thread::scope(|scope| {
-            scope.spawn(|| {
+        let pool = std::sync::Arc::new(ProductionPool::new(PoolConfig::default()).unwrap());
+        let worker = {
+            let pool = std::sync::Arc::clone(&pool);
+            std::thread::spawn(move || {
                 // 12 returned on one thread: its slot and stack hold 8, and the stack gives
                 // up 4 to the shared store on the way (their leases released then).
                 drop((0..12).map(|_| pool.get(4096)).collect::<Vec<_>>());
@@ -602,9 +603,12 @@ mod tests {
                     in_use < 12,
                     "{in_use} reserved: the spilled buffers kept their leases"
                 );
-            });
-        });
-        // The thread ended: what it parked goes to the store, leases released. Nothing is held.
+            })
+        };
+        // `join` returns once the thread's thread-locals are dropped (a scoped thread may count
+        // as ended before): its entry can be retired. What it parked goes to the store, leases
+        // released. Nothing is held.
+        worker.join().expect("the worker ends cleanly");
         assert!(pool.idle.reclaim_ended());
         assert_eq!(pool.limits().gauges(), (0, 0));
         assert_eq!(pool.stats().idle, 12);

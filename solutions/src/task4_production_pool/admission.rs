@@ -313,11 +313,19 @@ mod tests {
 
     /// Limits of one buffer in use, policy `wait` (5 s), with that buffer reserved.
     fn one_reserved() -> Limits {
-        let limits = Limits::new(&PoolConfig {
+        full_and_waiting(PoolConfig {
             max_in_use: 1,
-            on_limit: LimitPolicy::Wait,
             wait_timeout_ms: 5_000,
             ..PoolConfig::default()
+        })
+    }
+
+    /// The limits of `config` with policy `wait` and one buffer of 4096 bytes reserved (which
+    /// `config` makes the most there is room for).
+    fn full_and_waiting(config: PoolConfig) -> Limits {
+        let limits = Limits::new(&PoolConfig {
+            on_limit: LimitPolicy::Wait,
+            ..config
         });
         assert!(limits.reserve(4096));
         limits
@@ -393,13 +401,11 @@ mod tests {
     fn a_get_waiting_at_the_bytes_limit_sleeps_between_attempts() {
         // One buffer's bytes in use of room for one; slots to spare. Each attempt takes a slot
         // and gives it back: not a release, so the waiter sleeps until a re-check or a release.
-        let limits = Limits::new(&PoolConfig {
+        let limits = full_and_waiting(PoolConfig {
             max_bytes_in_use: 4096,
-            on_limit: LimitPolicy::Wait,
             wait_timeout_ms: 300,
             ..PoolConfig::default()
         });
-        assert!(limits.reserve(4096));
         let mut attempts = 0;
         let served = limits.wait_for(|| {
             attempts += 1;
