@@ -1209,7 +1209,7 @@ impl<P: Parking> Local<'_, P> {
     ) -> Option<Box<Vec<u8>>> {
         let shared = self.store.classes.get(class)?;
         let stack = &self.entry.slot_of(class)?.stack;
-        let (first, more) = {
+        let (first, more, count) = {
             let mut state = shared.lock();
             let first = match state.idle.pop() {
                 Some(first) => first,
@@ -1238,12 +1238,11 @@ impl<P: Parking> Local<'_, P> {
             let count = wanted.min(unused + new_places);
             let more: [Option<Box<Vec<u8>>>; BATCH - 1] =
                 std::array::from_fn(|index| (index < count).then(|| state.idle.pop()).flatten());
-            (first, more)
+            (first, more, count)
         };
-        // The batch's buffers come first in `more`, all there: the store held at least as many.
+        // The batch's `count` buffers come first in `more`, all there: the store held as many.
         let capacities: [usize; BATCH - 1] =
             std::array::from_fn(|index| more[index].as_ref().map_or(0, |buffer| buffer.capacity()));
-        let count = more.iter().flatten().count();
         let leased = lease(&capacities[..count]).min(count);
         let mut more = more.into_iter().flatten();
         for buffer in more.by_ref().take(leased) {
@@ -1621,8 +1620,7 @@ mod tests {
                 .collect()
         });
         assert_eq!(stacked, [50]);
-        // The refused ones are in the store again, with the places they took given back: the
-        // store takes as many as before.
+        // The refused ones are in the store again.
         let in_store: Vec<usize> = std::iter::from_fn(|| store.remove_shared(0))
             .map(|buffer| buffer.capacity())
             .collect();
@@ -1630,6 +1628,14 @@ mod tests {
         for capacity in [30, 40] {
             assert!(in_store.contains(&capacity));
         }
+        // A lease that says more than it was told keeps only what there is.
+        for capacity in [1, 2] {
+            store.put_shared(0, buffer(capacity)).unwrap();
+        }
+        assert!(store
+            .local(|local| local.take_shared_batch(0, NO_TAG, |_| 99))
+            .is_some());
+        assert_eq!(store.idle(), 1);
         // In a bound of 8: after a batch of which one is stacked, the bound holds the store's 4
         // and the stack's place, so exactly 3 more fit. (A place not given back with a refused
         // buffer would leave room for 1.)
@@ -1643,14 +1649,6 @@ mod tests {
             .take_while(|_| small.put_shared(0, buffer(70)).is_ok())
             .count();
         assert_eq!(fit, 3);
-        // A lease that says more than it was told keeps only what there is.
-        for capacity in [1, 2] {
-            store.put_shared(0, buffer(capacity)).unwrap();
-        }
-        assert!(store
-            .local(|local| local.take_shared_batch(0, NO_TAG, |_| 99))
-            .is_some());
-        assert_eq!(store.idle(), 1);
     }
 
     #[test]

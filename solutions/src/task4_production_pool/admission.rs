@@ -350,7 +350,7 @@ mod tests {
     }
 
     /// Limits of `max_in_use` buffers and `max_bytes` bytes, policy `fail`.
-    fn limits(max_in_use: usize, max_bytes: usize) -> Limits {
+    fn limits_of(max_in_use: usize, max_bytes: usize) -> Limits {
         Limits::new(&PoolConfig {
             max_in_use,
             max_bytes_in_use: max_bytes,
@@ -359,42 +359,34 @@ mod tests {
         })
     }
 
-    fn gauges(limits: &Limits) -> (usize, usize) {
-        limits.gauges()
-    }
-
     #[test]
     fn a_batch_is_reserved_whole_if_it_fits_and_as_far_as_it_fits_at_a_limit() {
-        let limits = limits(5, 1000);
+        let limits = limits_of(5, 1000);
         assert_eq!(limits.reserve_many(3, 100), 3);
-        assert_eq!(gauges(&limits), (3, 300));
+        assert_eq!(limits.gauges(), (3, 300));
         // Two more slots, not four: exactly up to the buffers' limit.
         assert_eq!(limits.reserve_many(4, 100), 2);
-        assert_eq!(gauges(&limits), (5, 500));
+        assert_eq!(limits.gauges(), (5, 500));
         assert_eq!(limits.reserve_many(1, 100), 0);
         assert_eq!(limits.reserve_many(0, 100), 0);
-        assert_eq!(gauges(&limits), (5, 500));
+        assert_eq!(limits.gauges(), (5, 500));
         // The bytes' limit too: 250 bytes of room hold two buffers of 100, and nothing of a
         // refused one stays reserved.
-        let limits = limits_with_room_for_bytes();
+        let limits = limits_of(100, 250);
         assert_eq!(limits.reserve_many(3, 100), 2);
-        assert_eq!(gauges(&limits), (2, 200));
+        assert_eq!(limits.gauges(), (2, 200));
         // A batch whose bytes overflow a usize is refused, not wrapped.
         assert_eq!(limits.reserve_many(2, usize::MAX), 0);
-        assert_eq!(gauges(&limits), (2, 200));
-    }
-
-    fn limits_with_room_for_bytes() -> Limits {
-        limits(100, 250)
+        assert_eq!(limits.gauges(), (2, 200));
     }
 
     #[test]
     fn a_batch_whose_bytes_overflow_is_reserved_one_by_one() {
         // Two buffers of more than half of usize::MAX: their sum overflows. The first fits.
         let half = usize::MAX / 2 + 1;
-        let limits = limits(100, usize::MAX);
+        let limits = limits_of(100, usize::MAX);
         assert_eq!(limits.reserve_many(2, half), 1);
-        assert_eq!(gauges(&limits), (1, half));
+        assert_eq!(limits.gauges(), (1, half));
     }
 
     #[test]
@@ -419,19 +411,19 @@ mod tests {
 
     #[test]
     fn a_batch_released_at_once_gives_back_every_slot_and_byte() {
-        let limits = limits(5, 1000);
+        let limits = limits_of(5, 1000);
         assert_eq!(limits.reserve_many(4, 100), 4);
         limits.handed_out(100, 150);
-        assert_eq!(gauges(&limits), (4, 450));
+        assert_eq!(limits.gauges(), (4, 450));
         limits.release_many(&[150, 100, 100]);
-        assert_eq!(gauges(&limits), (1, 100));
+        assert_eq!(limits.gauges(), (1, 100));
         limits.release_many(&[]);
-        assert_eq!(gauges(&limits), (1, 100));
+        assert_eq!(limits.gauges(), (1, 100));
         // A release is counted for each buffer, which a waiting get compares before it sleeps.
         assert_eq!(limits.releases.load(Ordering::Relaxed), 3);
         // Handed out at the size reserved: the bytes stay as they are.
         limits.handed_out(100, 100);
-        assert_eq!(gauges(&limits), (1, 100));
+        assert_eq!(limits.gauges(), (1, 100));
     }
 
     #[test]
