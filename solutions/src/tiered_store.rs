@@ -30,13 +30,20 @@
 //! - The owner **parks** a buffer with a plain store (no locked instruction). Other threads
 //!   touch a slot only to empty it, and only the owner stores into it, into an empty slot.
 //! - How the owner **takes** it back depends on the pool ([`Parking::OTHERS_MAY_TAKE`]). In the
-//!   production pool, other threads may empty a live thread's slot (its `trim` and `shrink_to`
-//!   reach every thread's idle buffer, and a get at a limit takes back a parked buffer's
-//!   reservation), so the owner takes with one atomic swap, which settles every race: whoever
-//!   swaps first owns the buffer. So does the adaptive pool's owner (its `trim` and `stats`
-//!   account for every thread's waiting returns and set-aside buffers). In the fixed and
-//!   size-class pools and `SyncPool` only a slot whose thread has ended is emptied by others, so
-//!   the owner takes with a plain load and store.
+//!   fixed and size-class pools and `SyncPool` only a slot whose thread has ended is emptied by
+//!   others, so the owner takes with a plain load and store. In the production pool, other
+//!   threads may empty a live thread's slot (its `trim` and `shrink_to` reach every thread's idle
+//!   buffer, and a get at a limit takes back a parked buffer's reservation), and so they may in
+//!   the adaptive pool (its `trim` and `stats` account for every thread's waiting returns and
+//!   set-aside buffers). Two threads that may both empty a place must agree on who got the
+//!   buffer. An atomic swap settles it, but a swap is a locked instruction, which waits for every
+//!   store before it: it made the production pool's get+return 10.4 ns where the fixed pool's is
+//!   2.5 (Intel Xeon), 5.3 against 3.9 (AMD EPYC). So the owner takes with a plain load and
+//!   store inside a *window* it marks, and a thread about to take from others announces itself
+//!   and waits for the windows open then ([`Local::owner_window`]). A pair of asymmetric fences
+//!   (`fence`: a compiler fence on the owner's side, the `membarrier` system call on the rare
+//!   side) makes each see the other. Where that call is not available (outside Linux), the
+//!   owner swaps.
 //! - **The stack** works the same way: only the owner fills a place, and only an empty one above
 //!   what it filled before; others only empty places ([`Local::take_stacked`] takes with a swap
 //!   where they may).
@@ -80,9 +87,10 @@ pub const COUNTERS: usize = 75;
 /// what the pool reserved for each parked buffer. Pools without reservations use `()`.
 pub trait Parking: Send + Sync {
     /// Whether threads other than the owner may take a parked buffer while the owner lives
-    /// ([`TieredStore::take_parked_anywhere`]). Then the owner must take its own with an atomic
-    /// swap (about 3.5 ns); otherwise a plain load and store do, since other threads touch a slot
-    /// only once its owner has ended.
+    /// ([`TieredStore::take_parked_anywhere`]). Then the owner's takes are fenced against theirs
+    /// ([`Local::owner_window`]: a plain load and store where the asymmetric fences work, an
+    /// atomic swap elsewhere); otherwise a plain load and store always do, since other threads
+    /// touch a slot only once its owner has ended.
     const OTHERS_MAY_TAKE: bool;
 
     /// Parked buffers of these capacities left their places for the shared store (their thread
@@ -1041,11 +1049,12 @@ impl<P: Parking> Local<'_, P> {
     ///
     /// In a store whose [`Parking::OTHERS_MAY_TAKE`], the window is marked in the entry's `busy`
     /// and checked against [`TieredStore::start_taking_from_others`] with the asymmetric fences
-    /// (see `fence`; the proof is there). Why not always swap: a swap is a locked instruction,
-    /// which waits for every store before it to reach the cache; taking a buffer with one cost
-    /// 10.4 ns per get+return where the plain take costs 2.5 on an Intel Xeon (Sapphire
-    /// Rapids), and 5.3 against 3.9 on AMD Zen (the patterns benchmark). The window costs two
-    /// plain stores and a load of a line every cache shares.
+    /// (why that is enough: there). Why not always
+    /// swap: a swap is a locked instruction, which waits for every store before it to reach the
+    /// cache. With it the production pool's get+return read 10.4-11.5 ns on an Intel Xeon
+    /// (Sapphire Rapids), 3.3 with the window (`one_thread_loop`, builds by turns); the fixed
+    /// pool, which never swaps, 2.5. The window costs two plain stores and a load of a line
+    /// every cache shares.
     #[inline(always)]
     fn owner_window<R>(&self, take: impl FnOnce(bool) -> R) -> R {
         if !P::OTHERS_MAY_TAKE {
