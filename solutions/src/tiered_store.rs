@@ -40,7 +40,7 @@
 //!   store before it: it made the production pool's get+return 10.4 ns where the fixed pool's is
 //!   2.5 (Intel Xeon), 5.3 against 3.9 (AMD EPYC). So the owner takes with a plain load and
 //!   store inside a *window* it marks, and a thread about to take from others announces itself
-//!   and waits for the windows open then ([`Local::owner_window`]). A pair of asymmetric fences
+//!   and waits for the windows open then (`Local::owner_window`). A pair of asymmetric fences
 //!   (`fence`: a compiler fence on the owner's side, the `membarrier` system call on the rare
 //!   side) makes each see the other. Where that call is not available (outside Linux), the
 //!   owner swaps.
@@ -88,7 +88,7 @@ pub const COUNTERS: usize = 75;
 pub trait Parking: Send + Sync {
     /// Whether threads other than the owner may take a parked buffer while the owner lives
     /// ([`TieredStore::take_parked_anywhere`]). Then the owner's takes are fenced against theirs
-    /// ([`Local::owner_window`]: a plain load and store where the asymmetric fences work, an
+    /// (`Local::owner_window`: a plain load and store where the asymmetric fences work, an
     /// atomic swap elsewhere); otherwise a plain load and store always do, since other threads
     /// touch a slot only once its owner has ended.
     const OTHERS_MAY_TAKE: bool;
@@ -124,7 +124,7 @@ pub struct TieredStore<P: Parking = ()> {
     /// How many threads are taking from other threads' magazines right now (under the
     /// registry's lock: at most one), plus one for good where the asymmetric fences are not
     /// available. While it is not 0, owners take from their own magazines with a swap; while it
-    /// is 0 they may take with a plain load and store (see [`Local::owner_window`]). Read by
+    /// is 0 they may take with a plain load and store (see `Local::owner_window`). Read by
     /// every owner's take, written only by a thread taking from others: its cache line stays
     /// shared in every cache.
     stealing: AtomicUsize,
@@ -189,7 +189,7 @@ struct Entry {
     /// Set by the owner when it is done with the entry (its thread ended): from then on the
     /// entry is the registry's to retire.
     owner_done: AtomicBool,
-    /// Set by the owner while it takes from its own magazines ([`Local::owner_window`]): a
+    /// Set by the owner while it takes from its own magazines (`Local::owner_window`): a
     /// thread about to take from them waits until it is clear.
     busy: AtomicBool,
 }
@@ -850,7 +850,7 @@ impl<P: Parking> TieredStore<P> {
             .find_map(|entry| entry.slot_of(class)?.take_any())
     }
 
-    /// The other side of [`Local::owner_window`]: makes every owner take with a swap from now
+    /// The other side of `Local::owner_window`: makes every owner take with a swap from now
     /// on, and waits until none is still inside a window it entered without one. Until the
     /// guard it returns is dropped, this thread may empty any place of any magazine with a swap.
     /// `None` if the kernel refused the heavy fence (then nothing may be taken from others: the
