@@ -307,7 +307,9 @@ impl Slot {
 
 /// Empties one place of a magazine: the buffer parked there, if any. `others_may_take`: whether
 /// another thread may empty the place meanwhile (then one atomic swap settles who gets the
-/// buffer); otherwise only the caller, its owner, touches it, and a load and a store do.
+/// buffer); otherwise no other thread empties it until the caller is done, and a load and a store
+/// do: the caller is its owner, in a store whose places only owners empty, or inside a window
+/// that no other thread's taking overlaps (`Local::owner_window`).
 #[inline]
 fn take_from(place: &AtomicPtr<Vec<u8>>, others_may_take: bool) -> Option<Box<Vec<u8>>> {
     let parked = if others_may_take {
@@ -322,8 +324,11 @@ fn take_from(place: &AtomicPtr<Vec<u8>>, others_may_take: bool) -> Option<Box<Ve
     // SAFETY: a non-null pointer in a place was made by `Box::into_raw` (`fill`, `Stack::put`),
     // and emptying the place is the only way out of it. With `others_may_take` the swap that just
     // replaced it with null settles every race: this thread now owns the box, exactly once.
-    // Without it, only the owner (the caller) touches the place while it lives, so no other
-    // thread can empty it between the load and the store.
+    // Without it, no other thread empties the place between the load and the store: in a store
+    // whose places only owners empty, the caller is the owner; in one whose places others may
+    // empty, the caller is the owner inside its window, and a thread that takes from others
+    // either waits for that window to close or was seen by it (then `others_may_take` is true;
+    // see `TieredStore::start_taking_from_others`).
     (!parked.is_null()).then(|| unsafe { Box::from_raw(parked) })
 }
 
