@@ -848,41 +848,46 @@ impl<P: Parking> TieredStore<P> {
             return None;
         }
         let registry = self.lock_registry();
-        let _taking = self.start_taking_from_others(&registry.entries)?;
-        registry
-            .entries
+        let _taking = self.start_taking_from_others()?;
+        // First the magazines whose owners are outside a window, then the others, each once its
+        // window closed: an owner switched out inside its window (on a busy machine, for
+        // milliseconds) holds up only a take that finds nothing elsewhere.
+        let entries = &registry.entries;
+        entries
             .iter()
+            .filter(|entry| !entry.busy.load(Ordering::Acquire))
             .find_map(|entry| entry.slot_of(class)?.take_any())
+            .or_else(|| {
+                entries.iter().find_map(|entry| {
+                    wait_for_window(entry);
+                    entry.slot_of(class)?.take_any()
+                })
+            })
     }
 
-    /// The other side of `Local::owner_window`: makes every owner take with a swap from now
-    /// on, and waits until none is still inside a window it entered without one. Until the
-    /// guard it returns is dropped, this thread may empty any place of any magazine with a swap.
-    /// `None` if the kernel refused the heavy fence (then nothing may be taken from others: the
-    /// caller finds nothing parked, and every buffer stays where it is). Called under the
-    /// registry's lock, so `entries` are all the owners there are.
+    /// The other side of `Local::owner_window`: makes every owner that enters a window from now
+    /// on take with a swap. Until the guard it returns is dropped, this thread may empty with a
+    /// swap any place of a magazine whose owner it has seen outside its window since (`busy`
+    /// clear: [`wait_for_window`]). `None` if the kernel refused the heavy fence (then nothing
+    /// may be taken from others: the caller finds nothing parked, and every buffer stays where
+    /// it is). Called under the registry's lock: one thread at a time takes from others.
     ///
     /// Why it is enough: an owner's window stores `busy`, then (after the light fence) reads
-    /// `stealing`; this thread raises `stealing`, then runs the heavy fence, then reads each
-    /// `busy`. The heavy fence is a full barrier on the owner's processor at some point of the
-    /// owner's instruction stream, after this thread's increment is visible. If that point comes
-    /// after the owner's read of `stealing`, the store of `busy` before the read is visible
-    /// once the fence returns: the wait below sees it and waits for the window to end, and the
-    /// window's takes are then visible (`busy` is cleared with `Release`). If it comes before
-    /// the read, the read sees the increment and the owner swaps. Either way no owner takes
-    /// with a plain load and store while this thread swaps. (A thread not running passed a
-    /// barrier when it was switched out.)
-    fn start_taking_from_others<'a>(&'a self, entries: &[Handle]) -> Option<TakingFromOthers<'a>> {
+    /// `stealing`; this thread raises `stealing`, then runs the heavy fence, then reads the
+    /// owner's `busy`. The heavy fence is a full barrier on the owner's processor at some point
+    /// of the owner's instruction stream, after this thread's increment is visible. If that
+    /// point comes after the owner's read of `stealing`, the store of `busy` before the read is
+    /// visible once the fence returns: this thread sees `busy` set until the window ends, and
+    /// the window's takes are visible once it sees it clear (`busy` is cleared with `Release`).
+    /// If it comes before the read, the read sees the increment and the owner swaps; so do the
+    /// owner's later windows. Either way no owner takes with a plain load and store while this
+    /// thread swaps. (A thread not running passed a barrier when it was switched out.)
+    fn start_taking_from_others(&self) -> Option<TakingFromOthers<'_>> {
         self.stealing.fetch_add(1, Ordering::SeqCst);
         let taking = TakingFromOthers(&self.stealing);
         // Where the fences are not available, `stealing` never drops to 0: owners always swap.
         if fence::available() && !fence::heavy() {
             return None;
-        }
-        for entry in entries {
-            while entry.busy.load(Ordering::Acquire) {
-                fence::pause();
-            }
         }
         Some(taking)
     }
@@ -979,7 +984,17 @@ impl<P: Parking> Drop for TieredStore<P> {
     }
 }
 
-/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):
+/// Waits until `entry`'s owner is outside its window (see
+/// [`TieredStore::start_taking_from_others`]).
+fn wait_for_window(entry: &Entry) {
+    let mut looks = 0;
+    while entry.busy.load(Ordering::Acquire) {
+        fence::pause(looks);
+        looks = looks.saturating_add(1);
+    }
+}
+
+/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):
 /// owners go back to plain takes when it is dropped.
 struct TakingFromOthers<'a>(&'a AtomicUsize);
 
@@ -1489,79 +1504,98 @@ mod tests {
 
     /// Owners' plain takes against another thread taking from their magazines, on real
     /// processors (loom checks the protocol as if both sides ran `SeqCst` fences; this runs the
-    /// asymmetric pair itself): every buffer parked is taken once. A buffer taken twice shows
-    /// here as a number seen twice (or as a double free). Three owners on this machine's two
-    /// processors, so that an owner is sometimes switched out inside its window, which the
-    /// other thread must then wait for. They go on until the other thread has taken `RACED`
-    /// buffers (at most 10 s). Without the heavy fence it failed in 10 runs of 10. (The wait
-    /// for an owner's window is loom's to check: its load and store are two instructions, and
-    /// a thread switched out between them too rare for a test of seconds: 0 runs of 10 failed
-    /// without it here, where loom fails at once.)
+    /// asymmetric pair itself): every buffer parked is taken once. Each buffer carries its own
+    /// number; the takers count them and add them up, so a buffer taken twice (or lost) shows
+    /// in the count and the sum, if not as a double free first. Three owners on this
+    /// machine's two processors, so that an owner is sometimes switched out inside its window.
+    /// They go on until the other thread has taken `RACED` buffers and each owner has done
+    /// `ROUNDS` rounds, or for 20 s at most (a busy machine). Without the heavy fence it failed
+    /// in 10 runs of 10. (The wait for an owner's window is loom's to check: its load and store
+    /// are two instructions, and a thread switched out between them too rare for a test of a
+    /// second: no run of 10 failed without the wait here, nor with the first pass of
+    /// `take_parked_anywhere` taking from owners inside their windows; loom fails at once for
+    /// each.)
     #[test]
     fn owners_and_a_thread_taking_from_their_magazines_never_both_take_one_buffer() {
-        const RACED: usize = 5_000;
-        const OWNERS: u32 = 3;
+        const OWNERS: u64 = 3;
+        const ROUNDS: u64 = 200_000;
+        const RACED: u64 = 1_000;
         let store = TieredStore::with_parking(1, 64, Shared);
-        let numbered = |number: u32| Box::new(number.to_le_bytes().to_vec());
-        let number = |buffer: Box<Vec<u8>>| u32::from_le_bytes((*buffer).try_into().unwrap());
-        let (taken_by_other, done) = (AtomicUsize::new(0), AtomicBool::new(false));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let owner = |first: u32| {
-            let (mut taken, mut next) = (Vec::new(), first);
-            while taken_by_other.load(Ordering::Acquire) < RACED
+        let numbered = |number: u64| Box::new(number.to_le_bytes().to_vec());
+        let number = |buffer: Box<Vec<u8>>| u64::from_le_bytes((*buffer).try_into().unwrap());
+        // How many buffers a taker took, and the sum of their numbers.
+        let tally = |buffers: &mut dyn Iterator<Item = Box<Vec<u8>>>| {
+            buffers.fold((0u64, 0u64), |(count, sum), buffer| {
+                (count + 1, sum.wrapping_add(number(buffer)))
+            })
+        };
+        let (taken_by_other, done) = (AtomicU64::new(0), AtomicBool::new(false));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        // Owner `first` parks buffers `first`, `first + OWNERS`, ...: two a round (the slot's
+        // and one on the stack, both places a take may race on), then takes back what is left.
+        let owner = |first: u64| {
+            let (mut taken, mut round) = ((0, 0), 0);
+            while (round < ROUNDS || taken_by_other.load(Ordering::Relaxed) < RACED)
                 && std::time::Instant::now() < deadline
             {
-                // Two at a time: the slot's and one on the stack, both places a take may race
-                // on.
-                store.local(|local| {
+                let next = first + 2 * OWNERS * round;
+                let (count, sum) = store.local(|local| {
                     local.park(0, numbered(next)).unwrap();
                     local.park(0, numbered(next + OWNERS)).unwrap();
-                    let stacked = local.take_stacked(0);
-                    let parked = local.take_parked(0);
-                    taken.extend(stacked.into_iter().chain(parked).map(number));
+                    tally(
+                        &mut local
+                            .take_stacked(0)
+                            .into_iter()
+                            .chain(local.take_parked(0)),
+                    )
                 });
-                next += 2 * OWNERS;
+                taken = (taken.0 + count, u64::wrapping_add(taken.1, sum));
+                round += 1;
             }
-            (taken, next / OWNERS)
+            (taken, round)
         };
-        let (mut taken, mut parked) = (Vec::new(), 0);
+        let (mut count, mut sum, mut parked, mut expected_sum) = (0, 0u64, 0, 0u64);
         std::thread::scope(|scope| {
             let other = scope.spawn(|| {
-                let mut taken = Vec::new();
+                let (mut count, mut sum) = (0, 0u64);
                 while !done.load(Ordering::Acquire) {
                     if let Some(buffer) = store.take_parked_anywhere(0) {
-                        taken.push(number(buffer));
-                        taken_by_other.store(taken.len(), Ordering::Release);
+                        (count, sum) = (count + 1, sum.wrapping_add(number(buffer)));
+                        taken_by_other.store(count, Ordering::Relaxed);
                     }
                 }
-                taken
+                (count, sum)
             });
             let owners: Vec<_> = (0..OWNERS)
-                .map(|first| scope.spawn(move || owner(first)))
+                .map(|first| (first, scope.spawn(move || owner(first))))
                 .collect();
-            for owner in owners {
-                let (by_owner, count) = owner.join().unwrap();
-                taken.extend(by_owner);
-                parked += count;
+            for (first, owner) in owners {
+                let ((taken, taken_sum), rounds) = owner.join().unwrap();
+                (count, sum) = (count + taken, sum.wrapping_add(taken_sum));
+                // The numbers `first + OWNERS * k` for k below `2 * rounds`.
+                let k = 2 * rounds;
+                parked += k;
+                expected_sum = expected_sum
+                    .wrapping_add(first * k)
+                    .wrapping_add(OWNERS * (k * k.saturating_sub(1) / 2));
             }
             done.store(true, Ordering::Release);
-            taken.extend(other.join().unwrap());
+            let (taken, taken_sum) = other.join().unwrap();
+            (count, sum) = (count + taken, sum.wrapping_add(taken_sum));
         });
         store.reclaim_ended();
-        taken.extend(std::iter::from_fn(|| store.remove_shared(0)).map(number));
-        let by_other = taken_by_other.load(Ordering::Acquire);
+        let (left, left_sum) = tally(&mut std::iter::from_fn(|| store.remove_shared(0)));
+        (count, sum) = (count + left, sum.wrapping_add(left_sum));
+        let by_other = taken_by_other.load(Ordering::Relaxed);
         assert!(
             by_other >= RACED,
-            "the other thread took only {by_other} buffers in 10 s: the test raced too little"
+            "the other thread took only {by_other} buffers in 20 s: the test raced too little"
         );
-        taken.sort_unstable();
-        let twice = taken.windows(2).filter(|pair| pair[0] == pair[1]).count();
-        taken.dedup();
         assert_eq!(
-            (twice, taken.len()),
-            (0, parked as usize),
-            "{twice} buffers were taken twice; of {parked} parked, {} were found",
-            taken.len()
+            (count, sum),
+            (parked, expected_sum),
+            "{parked} buffers parked, {count} taken ({by_other} by the other thread): the \
+             numbers taken do not add up to those parked"
         );
     }
 

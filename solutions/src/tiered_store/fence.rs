@@ -34,7 +34,7 @@ mod imp {
         true
     }
 
-    pub fn pause() {
+    pub fn pause(_looks: u32) {
         loom::thread::yield_now();
     }
 }
@@ -77,9 +77,16 @@ mod imp {
         }
     }
 
-    /// What a thread waiting for another's short window does between looks.
-    pub fn pause() {
-        std::thread::yield_now();
+    /// What a thread waiting for another's window does between looks, after `looks` looks: a
+    /// window lasts a few nanoseconds while its thread runs, so spin first; yield once its
+    /// thread may have been switched out, so that it can run (on a busy machine a thread that
+    /// only yielded waited milliseconds per look).
+    pub fn pause(looks: u32) {
+        if looks < 64 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
     }
 
     #[cfg(target_os = "linux")]
