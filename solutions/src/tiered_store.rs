@@ -75,6 +75,7 @@ mod loom_tests;
 mod sync;
 
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::ptr;
 use sync::{Arc, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
@@ -114,22 +115,31 @@ impl Parking for () {
 
 /// Per-thread slots in front of bounded shared stores, one per class, and per-thread counters.
 /// See the module docs.
+///
+/// In this order (`repr(C)`): what every get and return reads (`id`, `stealing`) comes first,
+/// with fields only read after construction, and the registry, which slow paths lock (a write),
+/// starts on a line of its own.
+#[repr(C)]
 pub struct TieredStore<P: Parking = ()> {
     id: u64,
-    classes: Box<[SharedClass]>,
-    registry: Mutex<Registry>,
-    /// How many of the threads that used the store ended since the registry last looked: a get
-    /// that finds the shared store empty looks only if some did ([`TieredStore::reclaim_ended`]).
-    ended: Arc<AtomicUsize>,
     /// How many threads are taking from other threads' magazines right now (under the
     /// registry's lock: at most one), plus one for good where the asymmetric fences are not
     /// available. While it is not 0, owners take from their own magazines with a swap; while it
     /// is 0 they may take with a plain load and store (see `Local::owner_window`). Read by
-    /// every owner's take, written only by a thread taking from others: its cache line stays
-    /// shared in every cache.
+    /// every owner's take, written only by a thread taking from others.
     stealing: AtomicUsize,
+    classes: Box<[SharedClass]>,
+    /// How many of the threads that used the store ended since the registry last looked: a get
+    /// that finds the shared store empty looks only if some did ([`TieredStore::reclaim_ended`]).
+    ended: Arc<AtomicUsize>,
+    registry: OwnLine<Mutex<Registry>>,
     parking: P,
 }
+
+/// A value on cache lines of its own (128 bytes: two lines, as Intel's adjacent-line prefetcher
+/// pairs them), so that writing it does not take a line away from readers of its neighbours.
+#[repr(align(128))]
+struct OwnLine<T>(T);
 
 /// The tag of a buffer parked by a pool that notes nothing with its buffers.
 pub const NO_TAG: u64 = 0;
@@ -328,7 +338,9 @@ fn take_from(place: &AtomicPtr<Vec<u8>>, others_may_take: bool) -> Option<Box<Ve
     // whose places only owners empty, the caller is the owner; in one whose places others may
     // empty, the caller is the owner inside its window, and a thread that takes from others
     // either waits for that window to close or was seen by it (then `others_may_take` is true;
-    // see `TieredStore::start_taking_from_others`).
+    // see `TieredStore::start_taking_from_others`). "The owner" is one thread: a `Local`, the
+    // only way to an entry's places, is neither `Send` nor `Sync`, and a window runs no caller
+    // code, so no window opens inside another.
     (!parked.is_null()).then(|| unsafe { Box::from_raw(parked) })
 }
 
@@ -429,21 +441,20 @@ impl Stack {
         Some((buffer, tag))
     }
 
-    /// [`Stack::pop`], but only a top buffer whose tag `keep` says so of: otherwise `None`, and
-    /// the stack is left as it was. The owner only.
+    /// The place of the top buffer, if `keep` says so of its tag. The owner only. (Apart from
+    /// [`Stack::pop_top`] so that `keep`, the caller's code, runs outside the owner's window.)
     #[inline]
-    fn pop_if(
-        &self,
-        others_may_take: bool,
-        keep: impl FnOnce(u64) -> bool,
-    ) -> Option<Box<Vec<u8>>> {
+    fn top_if(&self, keep: impl FnOnce(u64) -> bool) -> Option<usize> {
         let top = self.len.load(Ordering::Relaxed).checked_sub(1)?;
-        let place = self.buffers.get(top)?;
         // The tag is the owner's (this thread's), written with the buffer it stacked there.
-        if !keep(self.tags[top].load(Ordering::Relaxed)) {
-            return None;
-        }
-        let buffer = take_from(place, others_may_take)?;
+        keep(self.tags.get(top)?.load(Ordering::Relaxed)).then_some(top)
+    }
+
+    /// The buffer at `top`, the top place that [`Stack::top_if`] found, if it is still there.
+    /// The owner only.
+    #[inline]
+    fn pop_top(&self, others_may_take: bool, top: usize) -> Option<Box<Vec<u8>>> {
+        let buffer = take_from(self.buffers.get(top)?, others_may_take)?;
         self.len.store(top, Ordering::Relaxed);
         Some(buffer)
     }
@@ -620,10 +631,10 @@ impl<P: Parking> TieredStore<P> {
                     }),
                 })
                 .collect(),
-            registry: Mutex::new(Registry {
+            registry: OwnLine(Mutex::new(Registry {
                 entries: Vec::new(),
                 retired: [0; COUNTERS],
-            }),
+            })),
             ended: Arc::new(AtomicUsize::new(0)),
             stealing: AtomicUsize::new(usize::from(!fence::available())),
             parking,
@@ -639,7 +650,7 @@ impl<P: Parking> TieredStore<P> {
     #[inline]
     pub fn local<R>(&self, work: impl FnOnce(&Local<'_, P>) -> R) -> R {
         match self.hot_entry() {
-            Some(entry) => work(&Local { store: self, entry }),
+            Some(entry) => work(&Local::new(self, entry)),
             None => self.local_cold(work),
         }
     }
@@ -656,7 +667,7 @@ impl<P: Parking> TieredStore<P> {
         work: impl FnOnce(&Local<'_, P>, T) -> R,
     ) -> Result<R, T> {
         match self.hot_entry() {
-            Some(entry) => Ok(work(&Local { store: self, entry }, value)),
+            Some(entry) => Ok(work(&Local::new(self, entry), value)),
             None => Err(value),
         }
     }
@@ -707,17 +718,11 @@ impl<P: Parking> TieredStore<P> {
             .ok()
             .flatten();
         match entry {
-            Some(entry) => work(&Local {
-                store: self,
-                entry: &entry,
-            }),
+            Some(entry) => work(&Local::new(self, &entry)),
             None => {
                 // An entry for this call alone: retirable as soon as it is done.
                 let entry = self.register();
-                let done = work(&Local {
-                    store: self,
-                    entry: &entry,
-                });
+                let done = work(&Local::new(self, &entry));
                 signal_end(entry);
                 done
             }
@@ -947,6 +952,7 @@ impl<P: Parking> TieredStore<P> {
         // Every update under this lock is a single push, swap or fold: a panic cannot leave it
         // half done, so a poisoned lock is used as it is.
         self.registry
+            .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -994,7 +1000,7 @@ fn wait_for_window(entry: &Entry) {
     }
 }
 
-/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):
+/// A thread taking from other threads' magazines ([`TieredStore::start_taking_from_others`]):
 /// owners go back to plain takes when it is dropped.
 struct TakingFromOthers<'a>(&'a AtomicUsize);
 
@@ -1051,6 +1057,9 @@ impl SharedClass {
 pub struct Local<'a, P: Parking> {
     store: &'a TieredStore<P>,
     entry: &'a Entry,
+    /// Neither `Send` nor `Sync`: a `Local` is its thread's, and the plain takes of its owner
+    /// (`take_from`, `Local::owner_window`) are sound only while one thread uses an entry.
+    not_send: PhantomData<*const ()>,
 }
 
 impl<P: Parking> Clone for Local<'_, P> {
@@ -1060,6 +1069,17 @@ impl<P: Parking> Clone for Local<'_, P> {
 }
 
 impl<P: Parking> Copy for Local<'_, P> {}
+
+impl<'a, P: Parking> Local<'a, P> {
+    /// This thread's `entry` in `store`.
+    fn new(store: &'a TieredStore<P>, entry: &'a Entry) -> Self {
+        Local {
+            store,
+            entry,
+            not_send: PhantomData,
+        }
+    }
+}
 
 impl<P: Parking> Local<'_, P> {
     /// Runs `take`, which empties places of this thread's own magazines, telling it whether
@@ -1081,6 +1101,9 @@ impl<P: Parking> Local<'_, P> {
             return take(false);
         }
         let busy = &self.entry.busy;
+        // A window inside another would close the outer one early. No window runs caller code
+        // (callers' `keep` closures run before it), and nothing in one panics.
+        debug_assert!(!busy.load(Ordering::Relaxed), "a window inside a window");
         busy.store(true, Ordering::Relaxed);
         fence::light();
         // Acquire: the takes below stay after this read.
@@ -1272,7 +1295,9 @@ impl<P: Parking> Local<'_, P> {
     ) -> Option<Box<Vec<u8>>> {
         rare();
         let stack = &self.entry.slot_of(class)?.stack;
-        self.owner_window(|others_may_take| stack.pop_if(others_may_take, keep))
+        // `keep` is the caller's code: it runs before the window, which runs none.
+        let top = stack.top_if(keep)?;
+        self.owner_window(|others_may_take| stack.pop_top(others_may_take, top))
     }
 
     /// [`Local::take_stacked`], with the buffer's tag.
@@ -1502,6 +1527,26 @@ mod tests {
         assert!(store.take_parked_anywhere(0).is_none());
     }
 
+    /// A `Local` stays on its thread: were it `Send` or `Sync`, safe code could give one entry
+    /// two owners, whose plain takes would then hand out one buffer twice. Checked when this
+    /// compiles: if `Local` were `Send` (or `Sync`), both impls below would apply and the
+    /// call's trait parameter could not be inferred.
+    #[allow(dead_code)]
+    fn a_local_is_neither_send_nor_sync() {
+        trait AmbiguousIfSend<A> {
+            fn check() {}
+        }
+        impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+        impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+        trait AmbiguousIfSync<A> {
+            fn check() {}
+        }
+        impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+        impl<T: ?Sized + Sync> AmbiguousIfSync<u8> for T {}
+        <Local<'static, Shared> as AmbiguousIfSend<_>>::check();
+        <Local<'static, Shared> as AmbiguousIfSync<_>>::check();
+    }
+
     /// Owners' plain takes against another thread taking from their magazines, on real
     /// processors (loom checks the protocol as if both sides ran `SeqCst` fences; this runs the
     /// asymmetric pair itself): every buffer parked is taken once. Each buffer carries its own
@@ -1542,12 +1587,19 @@ mod tests {
                 let (count, sum) = store.local(|local| {
                     local.park(0, numbered(next)).unwrap();
                     local.park(0, numbered(next + OWNERS)).unwrap();
-                    tally(
-                        &mut local
-                            .take_stacked(0)
-                            .into_iter()
-                            .chain(local.take_parked(0)),
-                    )
+                    // Every way an owner takes its own, by turns.
+                    let (stacked, parked) = match round % 3 {
+                        0 => (local.take_stacked(0), local.take_parked(0)),
+                        1 => (
+                            local.take_stacked_if(0, |_| true),
+                            local.take_parked_if(0, |_| true),
+                        ),
+                        _ => (
+                            local.take_stacked_tagged(0).map(|(buffer, _)| buffer),
+                            local.take_parked(0),
+                        ),
+                    };
+                    tally(&mut stacked.into_iter().chain(parked))
                 });
                 taken = (taken.0 + count, u64::wrapping_add(taken.1, sum));
                 round += 1;

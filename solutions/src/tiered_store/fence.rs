@@ -16,6 +16,12 @@
 //! relies on the pair: its owners take with the swap, as before (see `TieredStore::stealing`).
 //! Under loom both are `SeqCst` fences, which loom models: the protocol built on the pair is
 //! checked as if every processor ran a fence on both sides.
+//!
+//! Rust's memory model has no asymmetric fence: it describes `compiler_fence` only against a
+//! signal handler on the same thread. That the pair orders memory as two `SeqCst` fences rests
+//! on the kernel's documented guarantee for `membarrier` (a full barrier on every processor
+//! running one of the process's threads, and at every switch), the argument folly and liburcu
+//! rely on too, not on the language's model.
 
 #[cfg(loom)]
 mod imp {
@@ -64,8 +70,9 @@ mod imp {
     }
 
     /// The slow side: when it returns, every other thread of the process has run a full memory
-    /// barrier since it was called. `false` if the kernel refused (never, once [`available`]
-    /// said yes: the call fails only for a process that did not register).
+    /// barrier since it was called. `false` if the kernel refused: after [`available`] said yes
+    /// it should not (the call fails for a process that did not register, and with ENOMEM), and
+    /// the store then takes nothing from other threads.
     pub fn heavy() -> bool {
         #[cfg(target_os = "linux")]
         {
@@ -113,8 +120,7 @@ mod tests {
     use super::*;
 
     /// Where the pair is available (Linux 4.14 and later, here and in CI), the heavy fence
-    /// succeeds, every time: a process that registered is never refused. (Where it is not, the
-    /// stores never call it.)
+    /// succeeds, every time. (Where it is not, the stores never call it.)
     #[test]
     fn the_heavy_fence_works_wherever_it_is_available() {
         if available() {
