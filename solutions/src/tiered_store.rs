@@ -40,7 +40,8 @@
 //!   store before it: it made the production pool's get+return 10.4 ns where the fixed pool's is
 //!   2.5 (Intel Xeon), 5.3 against 3.9 (AMD EPYC). So the owner takes with a plain load and
 //!   store inside a *window* it marks, and a thread about to take from others announces itself
-//!   and waits for the windows open then (`Local::owner_window`). A pair of asymmetric fences
+//!   and takes from a magazine only once its owner is outside a window
+//!   (`Local::owner_window`). A pair of asymmetric fences
 //!   (`fence`: a compiler fence on the owner's side, the `membarrier` system call on the rare
 //!   side) makes each see the other. Where that call is not available (outside Linux), the
 //!   owner swaps.
