@@ -61,17 +61,25 @@
 //! - A thread that finds no return of its own waiting (a pipeline's reader, or a request that
 //!   holds many buffers) would take the lock for every get. So a locked get that served such a
 //!   thread from the idle buffers **sets aside** for it up to `BATCH` more that fit (the smallest
-//!   that do), in a second magazine of the thread's, each tagged with the get's class. They stay
-//!   idle in the pool's figures (`State::set_aside`, inside `max_pooled`; at most a quarter of
-//!   it is set aside at once, so that other threads still find idle buffers). The thread's next
-//!   gets of that class take them on their credit, and take the lock only to count themselves
-//!   held (the held count and its peak stay exact). A get of another class, or one that a
-//!   set-aside buffer does not fit, goes to the lock in full, which makes them all idle again
-//!   first; so do `trim` and `stats` for every thread's, and the next locked get for those of
-//!   threads that ended. Until then a calibration does not reach them: a set-aside buffer above
-//!   the new largest size worth keeping serves no get and is freed when it is idle again.
-//!   Measured where buffers go from one thread to the other: one get in 4-5 takes the lock in
-//!   full instead of every get (`a_reader_that_never_returns_takes_the_lock_in_full_for_few_gets`).
+//!   that do), in a second magazine of the thread's, each tagged with the get's class. They
+//!   leave `idle` but stay inside `max_pooled` (`State::set_aside`; at most a quarter of it is
+//!   set aside at once, so that other threads still find idle buffers). The thread's next gets
+//!   of that class take them on their credit, **without the lock**: a set-aside buffer counts as
+//!   held from when it is set aside, and the gets that took one are added to the figures when
+//!   their thread next takes the lock. So that the peak stays the simple version's on one
+//!   thread, every locked section first makes its own thread's set-aside buffers idle again,
+//!   and notes the peak before anything lowers the held count (`note_peak`). On several
+//!   threads the peak also counts other threads' set-aside buffers: never fewer than were held
+//!   at once. (Such gets used to take the lock to count themselves held: one locked instruction
+//!   per get, which on x86 waits until the store that handed the previous buffer to the other
+//!   thread has reached that thread's cache. See docs/measurement.md.) A get of another class,
+//!   or one that a set-aside buffer does not fit, goes to the lock in full, which makes them all
+//!   idle again first; so do `trim` and `stats` for every thread's, and the next locked get for
+//!   those of threads that ended. Until then a calibration does not reach them: a set-aside
+//!   buffer above the new largest size worth keeping serves no get and is freed when it is idle
+//!   again. Measured where buffers go from one thread to the other: one get in 4-5 takes the
+//!   lock in full instead of every get
+//!   (`a_reader_that_never_returns_takes_the_lock_in_full_for_few_gets`).
 //!
 //! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
@@ -202,13 +210,16 @@ const LOCKED_IN: usize = 6;
 /// counter's bump at a fixed place, where a histogram's count at the length's class and the
 /// check of its touched bit cost about 0.5 ns per buffer where a request holds 8.
 const RETURN_RUN: usize = 7;
+/// The gets this thread served from set-aside buffers since it last took the lock: they take no
+/// lock (see `State::set_aside`), and are added to the pool's figures when it next does.
+const SET_ASIDE_TAKEN: usize = 8;
 /// Runs a get of another class ended, kept until the thread next takes the lock, each its class
 /// and its length packed in one counter (0: none): a request that holds buffers of a few sizes
 /// (Task 3's bursts: 512 B to 4 KiB, three classes and now and then a fourth) switches runs on
 /// nearly every get, and each switch took the lock when there was only the current run. A class
 /// that has a place resumes its run from there; a switch that finds every place taken by other
 /// classes takes the lock.
-const EARLIER_RUNS: usize = 8;
+const EARLIER_RUNS: usize = 9;
 const RUNS_KEPT: usize = 3;
 const HISTOGRAM: usize = EARLIER_RUNS + RUNS_KEPT;
 /// Where a packed run keeps its class: above the bits of its length. (A run of returns that
@@ -230,12 +241,14 @@ struct State {
     idle: Vec<Idle>,
     /// Idle buffers in threads' `SET_ASIDE` slots (or in the shared store, from threads that
     /// ended), or taken from there by a get that has not accounted for it yet: part of the
-    /// pool's bound, not of `idle`.
+    /// pool's bound, not of `idle`. Counted in `held` too, from when they are set aside (see
+    /// [`note_peak`]).
     set_aside: usize,
     /// Emptied after each use, kept for its allocation: the buffers moved out of the shared
     /// store at once, under one lock of it (one lock per buffer, there, was the second largest
     /// cost of a locked get where buffers went from one thread to another).
     spilled: Vec<Box<Vec<u8>>>,
+    /// Buffers handed out and not yet accounted for as returned, and set-aside ones.
     held: usize,
     /// The most buffers held at once since the last trim.
     peak_held: usize,
@@ -255,7 +268,8 @@ struct State {
     created: u64,
     /// Gets that took the lock in full: what the credit exists to keep rare.
     locked_gets: u64,
-    /// Gets served from a set-aside buffer (which take the lock only to count themselves).
+    /// Gets served from a set-aside buffer (without the lock: added when their thread next
+    /// takes it).
     set_aside_gets: u64,
     /// Whether a thread that ended may have left set-aside buffers in the shared store (set when
     /// its figures are accounted for, which happens after its entry is retired).
@@ -557,27 +571,16 @@ impl AdaptivePool {
         // it fits. One that does not goes to the lock with the get, and back among the idle.
         let unserved = match waiting {
             Some(_) => None,
+            // It counts as held since it was set aside, and is counted as taken (and no longer
+            // set aside) when this thread next takes the lock.
             None => match self.local.local(|local| take_set_aside(local, size, self)) {
-                Ok(buffer) => {
-                    // Accounted for as the simple version's get of an idle buffer would be: the
-                    // get itself spent a credit, as a get without the lock does.
-                    let mut state = self.lock();
-                    state.set_aside = state.set_aside.saturating_sub(1);
-                    state.set_aside_gets += 1;
-                    state.held += 1;
-                    state.peak_held = state.peak_held.max(state.held);
-                    return buffer;
-                }
+                Ok(buffer) => return buffer,
                 Err(unserved) => unserved,
             },
         };
         let (served, freed) = {
             let mut state = self.lock();
             let mut freed = Vec::new();
-            // This thread's set-aside buffers are idle again, before this get looks for one.
-            if let Some(buffer) = unserved {
-                freed.extend(self.unset(&mut state, buffer));
-            }
             // Whether this thread's waiting buffer serves the get as things stand (a calibration
             // below may still say it is no longer worth keeping).
             let own_serves = waiting
@@ -585,12 +588,13 @@ impl AdaptivePool {
                 .is_some_and(|buffer| serves(buffer, size, state.max_retained));
             self.local.local(|local| {
                 self.hand_over(&mut state, local);
-                while let Some(buffer) = local
-                    .take_parked(SET_ASIDE)
-                    .or_else(|| local.take_stacked(SET_ASIDE))
-                {
+                // This thread's set-aside buffers are idle again, before this get looks for one,
+                // and the peak is noted before returns lower the held count.
+                if let Some(buffer) = unserved {
                     freed.extend(self.unset(&mut state, buffer));
                 }
+                freed.extend(self.unset_own(&mut state, local));
+                note_peak(&mut state);
                 // Unless the waiting buffer serves, the rest of this thread's waiting returns,
                 // behind the slot: accounted as the returns they were, so that this get can
                 // reuse them. Left stacked, they would be out of this get's reach, and a request
@@ -613,7 +617,6 @@ impl AdaptivePool {
             state.window.record_request(size);
             state.locked_gets += 1;
             state.held += 1;
-            state.peak_held = state.peak_held.max(state.held);
             if state.window.gets >= self.config.window {
                 freed.append(&mut self.calibrate(&mut state));
             }
@@ -753,11 +756,15 @@ impl AdaptivePool {
     fn put_slow(&self, buffer: Box<Vec<u8>>) {
         let freed = {
             let mut state = self.lock();
+            let mut freed: Vec<Box<Vec<u8>>> = Vec::new();
             let waiting = self.local.local(|local| {
                 self.hand_over(&mut state, local);
+                // As a locked get does: the peak is noted with none of this thread's buffers set
+                // aside, before returns lower the held count.
+                freed.extend(self.unset_own(&mut state, local));
+                note_peak(&mut state);
                 local.take_parked(SLOT)
             });
-            let mut freed: Vec<Box<Vec<u8>>> = Vec::new();
             if let Some(waiting) = waiting {
                 freed.extend(self.keep_or_drop(&mut state, waiting));
             }
@@ -806,7 +813,11 @@ impl AdaptivePool {
             };
             let Idle { capacity, buffer } = state.idle.swap_remove(index);
             match local.park_tagged(SET_ASIDE, buffer, class) {
-                Ok(()) => state.set_aside += 1,
+                // Held from now: its get will not take the lock to count itself.
+                Ok(()) => {
+                    state.set_aside += 1;
+                    state.held += 1;
+                }
                 Err(buffer) => {
                     state.idle.push(Idle { capacity, buffer });
                     return;
@@ -815,10 +826,25 @@ impl AdaptivePool {
         }
     }
 
-    /// A set-aside buffer back among the idle ones (or dropped, if no longer worth keeping).
+    /// A set-aside buffer that no get took, back among the idle ones (or dropped, if no longer
+    /// worth keeping): no longer held.
     fn unset(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
         state.set_aside = state.set_aside.saturating_sub(1);
+        state.held = state.held.saturating_sub(1);
         self.retain(state, buffer)
+    }
+
+    /// This thread's set-aside buffers back among the idle ones; gives back those to drop once
+    /// the lock is released.
+    fn unset_own(&self, state: &mut State, local: &Local<'_, Waiting>) -> Vec<Box<Vec<u8>>> {
+        let mut freed = Vec::new();
+        while let Some(buffer) = local
+            .take_parked(SET_ASIDE)
+            .or_else(|| local.take_stacked(SET_ASIDE))
+        {
+            freed.extend(self.unset(state, buffer));
+        }
+        freed
     }
 
     /// Adds this thread's uncounted gets and sizes to the window, and gives back its credit.
@@ -834,6 +860,7 @@ impl AdaptivePool {
         }
         local.set(TOUCHED, 0);
         local.set(RETURN_RUN, 0);
+        local.set(SET_ASIDE_TAKEN, 0);
         local.set(CREDIT, 0);
         local.set(RUN_FROM, 0);
         for place in EARLIER_RUNS..HISTOGRAM {
@@ -905,12 +932,15 @@ impl AdaptivePool {
         self.local.reclaim_ended();
         let mut state = self.lock();
         self.local.local(|local| self.hand_over(&mut state, local));
-        // Every slot, this thread's included, then those of threads that ended.
-        while let Some(buffer) = self.local.take_parked_anywhere(SLOT) {
-            drop(self.keep_or_drop(&mut state, buffer));
-        }
+        // Every thread's set-aside buffers, this thread's included, then those of threads that
+        // ended; then the peak, before the returns lower the held count (as a locked get notes
+        // it); then every slot's waiting return.
         while let Some(buffer) = self.local.take_parked_anywhere(SET_ASIDE) {
             drop(self.unset(&mut state, buffer));
+        }
+        note_peak(&mut state);
+        while let Some(buffer) = self.local.take_parked_anywhere(SLOT) {
+            drop(self.keep_or_drop(&mut state, buffer));
         }
         drop(self.account_spilled(&mut state));
         state
@@ -946,6 +976,17 @@ impl AdaptivePool {
     }
 }
 
+/// Notes the held count in the peak. Called before anything lowers it (a return accounted for, a
+/// set-aside buffer back among the idle): the held count only rises in between, so the peak
+/// misses nothing, and `trim` notes it before it reads it. It counts set-aside buffers as held from when
+/// they were set aside, so every locked section first makes its own thread's idle again: on one
+/// thread the peak is then the simple version's, and on several it counts other threads'
+/// set-aside buffers too (never less than the simple version's, at most a quarter of
+/// `max_pooled` more).
+fn note_peak(state: &mut State) {
+    state.peak_held = state.peak_held.max(state.held);
+}
+
 /// Adds a thread's uncounted figures (read by `figure`, by counter index) to the window: its run
 /// of gets, its histogram, the gets it served without the lock, and gives back its credit.
 fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
@@ -969,6 +1010,10 @@ fn account(state: &mut State, figure: impl Fn(usize) -> u64) {
     }
     // Each get served without the lock spent one credit.
     state.window.gets += figure(CREDIT_GRANTED).saturating_sub(figure(CREDIT)) as usize;
+    // Its gets of set-aside buffers: held since they were set aside, no longer set aside.
+    let taken = figure(SET_ASIDE_TAKEN);
+    state.set_aside = state.set_aside.saturating_sub(taken as usize);
+    state.set_aside_gets += taken;
     if figure(CREDIT_WINDOW) == state.windows {
         state.credited = state
             .credited
@@ -1050,6 +1095,7 @@ fn take_set_aside(
         return Err(Some(buffer));
     }
     local.set(CREDIT, credit - 1);
+    local.add(SET_ASIDE_TAKEN, 1);
     Ok(buffer)
 }
 
@@ -1466,7 +1512,9 @@ mod tests {
             (state.locked_gets, state.set_aside_gets)
         };
         hold_20();
-        let state = pool.lock();
+        // Settled, as `stats` and `trim` are: the thread's gets of set-aside buffers reach the
+        // figures when it next takes the lock.
+        let state = pool.lock_settled();
         // A locked get sets aside 4 for the next 4: 4 locked gets, 16 from set-aside buffers.
         assert_eq!(state.locked_gets - locked_before, 4);
         assert_eq!(state.set_aside_gets - set_aside_before, 16);
@@ -1485,6 +1533,120 @@ mod tests {
         // Nothing used since: down to the floor.
         pool.trim();
         assert_eq!(pool.stats().idle, AdaptiveConfig::default().floor);
+    }
+
+    /// On one thread `trim` keeps the peak of buffers held at once since the last trim, exactly,
+    /// whatever path each get and return took: locked gets, set-aside buffers (counted as held
+    /// when set aside, taken without the lock), waiting returns, runs of several classes, returns
+    /// too large to keep (`put_slow`) and calibrations. The test counts what it holds itself.
+    #[test]
+    fn on_one_thread_trim_keeps_the_peak_held_since_the_last_trim_whatever_path_buffers_took() {
+        let config = AdaptiveConfig {
+            floor: 1,
+            max_pooled: 64,
+            window: 50,
+            percentile: 90,
+        };
+        let pool = AdaptivePool::new(config).unwrap();
+        let mut random = pool_checks::every_pool::SplitMix64(42);
+        let mut held = Vec::new();
+        let mut peak = 0;
+        let mut trims = 0;
+        for step in 0..20_000 {
+            match random.below(100) {
+                0..=47 => {
+                    let size = [512, 4096, 4096, 4096, 5000][random.below(5)];
+                    held.push(pool.get(size));
+                    peak = peak.max(held.len());
+                }
+                48..=95 if !held.is_empty() => {
+                    let mut buffer = held.swap_remove(random.below(held.len()));
+                    // Now and then grown past what a calibration keeps: dropped by `put_slow`.
+                    if random.below(10) == 0 {
+                        buffer.reserve(64 * 1024);
+                    }
+                    drop(buffer);
+                }
+                96..=97 => {
+                    let idle_before = pool.stats().idle;
+                    pool.trim();
+                    let keep = peak.saturating_sub(held.len()).max(config.floor);
+                    assert_eq!(
+                        pool.stats().idle,
+                        idle_before.min(keep),
+                        "step {step}: {} held, a peak of {peak} since the last trim, {idle_before} \
+                         idle before it",
+                        held.len()
+                    );
+                    peak = held.len();
+                    trims += 1;
+                }
+                _ => {}
+            }
+        }
+        let state = pool.lock();
+        // The paths this test is about were taken.
+        assert!(trims > 100 && state.set_aside_gets > 100 && state.dropped > 100);
+    }
+
+    /// On several threads the peak `trim` keeps is never below the buffers held at once: 4
+    /// threads take and return buffers at random (some handed to another thread through a
+    /// channel), the test counting what they hold; after each phase every buffer is back, and
+    /// trim keeps at least that many idle (as many as there are, if fewer).
+    #[test]
+    fn on_several_threads_trim_keeps_at_least_the_buffers_held_at_once() {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::mpsc::sync_channel;
+        let config = AdaptiveConfig {
+            floor: 1,
+            max_pooled: 256,
+            window: 50,
+            percentile: 90,
+        };
+        let pool = AdaptivePool::new(config).unwrap();
+        let (held_now, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        for phase in 0..20u64 {
+            std::thread::scope(|scope| {
+                let (to_next, from_previous) = sync_channel(8);
+                let (pool, held_now, peak) = (&pool, &held_now, &peak);
+                for thread in 0..4 {
+                    let to_next = to_next.clone();
+                    scope.spawn(move || {
+                        let mut random = pool_checks::every_pool::SplitMix64(phase * 4 + thread);
+                        let mut held = Vec::new();
+                        for _ in 0..2_000 {
+                            if random.below(2) == 0 {
+                                let size = [512, 4096, 4096, 5000][random.below(4)];
+                                held.push(pool.get(size));
+                                // Counted after the get and before the return: never more
+                                // than are held.
+                                let now = held_now.fetch_add(1, Ordering::SeqCst) + 1;
+                                peak.fetch_max(now, Ordering::SeqCst);
+                            } else if !held.is_empty() {
+                                let buffer = held.swap_remove(random.below(held.len()));
+                                held_now.fetch_sub(1, Ordering::SeqCst);
+                                // Thread 0 hands its returns to the reader below.
+                                match thread {
+                                    0 => to_next.send(buffer).unwrap(),
+                                    _ => drop(buffer),
+                                }
+                            }
+                        }
+                        held_now.fetch_sub(held.len(), Ordering::SeqCst);
+                    });
+                }
+                drop(to_next);
+                scope.spawn(move || from_previous.into_iter().for_each(drop));
+            });
+            let idle_before = pool.stats().idle;
+            pool.trim();
+            let at_least = idle_before.min(peak.swap(0, Ordering::SeqCst));
+            let idle = pool.stats().idle;
+            assert!(
+                idle >= at_least,
+                "phase {phase}: trim kept {idle} idle, fewer than the {at_least} held at once"
+            );
+        }
     }
 
     #[test]

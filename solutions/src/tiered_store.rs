@@ -83,7 +83,7 @@ use sync::{Arc, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Mutex, MutexGuard
 /// How many counters each thread's entry has: enough for the adaptive pool's histogram of
 /// returned lengths by power of two (64 classes) and its few other figures. A thread's entry must stay under
 /// 1 KiB, a block the grader's checks would count as a buffer.
-pub const COUNTERS: usize = 75;
+pub const COUNTERS: usize = 76;
 
 /// How a pool uses its slots: whether other threads may empty a slot while its owner lives, and
 /// what the pool reserved for each parked buffer. Pools without reservations use `()`.
@@ -193,10 +193,11 @@ struct Entry {
     /// The slots of classes 1 and up.
     rest: Box<[Slot]>,
     counters: [AtomicU64; COUNTERS],
-    /// How many classes the store has (`first` is unused when it has none).
-    classes: usize,
     /// The store's count of threads that ended, which this entry's thread adds itself to.
     ended: Arc<AtomicUsize>,
+    /// How many classes the store has (`first` is unused when it has none). A `u32`, beside the
+    /// flags: with a `usize` after the counters the entry would no longer fit in 896 bytes.
+    classes: u32,
     /// Set by the owner when it is done with the entry (its thread ended): from then on the
     /// entry is the registry's to retire.
     owner_done: AtomicBool,
@@ -269,7 +270,9 @@ impl Entry {
             busy: AtomicBool::new(false),
             first: Slot::new(),
             rest: (1..classes).map(|_| Slot::new()).collect(),
-            classes,
+            // A store's classes are counted in a `Box<[SharedClass]>`: far fewer than 2^32 in
+            // practice, and `slots` takes at most as many as there are anyway.
+            classes: u32::try_from(classes).unwrap_or(u32::MAX),
             counters: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -294,7 +297,7 @@ impl Entry {
     fn slots(&self) -> impl Iterator<Item = &Slot> {
         std::iter::once(&self.first)
             .chain(self.rest.iter())
-            .take(self.classes)
+            .take(self.classes as usize)
     }
 }
 
