@@ -935,13 +935,18 @@ impl AdaptivePool {
         // Every thread's set-aside buffers, this thread's included, then those of threads that
         // ended; then the peak, before the returns lower the held count (as a locked get notes
         // it); then every slot's waiting return.
-        while let Some(buffer) = self.local.take_parked_anywhere(SET_ASIDE) {
+        // (Into `spilled`, kept for its allocation: one heavy fence per class, not per buffer.)
+        let mut taken = std::mem::take(&mut state.spilled);
+        self.local.take_every_parked_anywhere(SET_ASIDE, &mut taken);
+        for buffer in taken.drain(..) {
             drop(self.unset(&mut state, buffer));
         }
         note_peak(&mut state);
-        while let Some(buffer) = self.local.take_parked_anywhere(SLOT) {
+        self.local.take_every_parked_anywhere(SLOT, &mut taken);
+        for buffer in taken.drain(..) {
             drop(self.keep_or_drop(&mut state, buffer));
         }
+        state.spilled = taken;
         drop(self.account_spilled(&mut state));
         state
     }

@@ -874,6 +874,26 @@ impl<P: Parking> TieredStore<P> {
             })
     }
 
+    /// Every buffer of `class` parked in any thread's magazine, added to `into`: what a loop of
+    /// [`TieredStore::take_parked_anywhere`] takes, under one heavy fence rather than one per
+    /// buffer (for `stats` and `trim`, which empty every magazine). Nothing in a store whose slots
+    /// only their owners may take, or if the kernel refused the fence.
+    pub fn take_every_parked_anywhere(&self, class: usize, into: &mut Vec<Box<Vec<u8>>>) {
+        if !P::OTHERS_MAY_TAKE {
+            return;
+        }
+        let registry = self.lock_registry();
+        let Some(_taking) = self.start_taking_from_others() else {
+            return;
+        };
+        for entry in &registry.entries {
+            wait_for_window(entry);
+            if let Some(slot) = entry.slot_of(class) {
+                into.extend(slot.take_all());
+            }
+        }
+    }
+
     /// The other side of `Local::owner_window`: makes every owner that enters a window from now
     /// on take with a swap. Until the guard it returns is dropped, this thread may empty with a
     /// swap any place of a magazine whose owner it has seen outside its window since (`busy`

@@ -95,6 +95,43 @@ fn a_buffer_another_thread_may_take_has_one_owner() {
 }
 
 #[test]
+fn a_thread_taking_every_parked_buffer_at_once_shares_none_with_the_owner() {
+    model(3, || {
+        let store = Arc::new(TieredStore::with_parking(1, 8, OthersMayTake));
+        let other = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                let mut taken = Vec::new();
+                store.take_every_parked_anywhere(0, &mut taken);
+                taken
+            })
+        };
+        // As above, with the other thread emptying every magazine under one fence.
+        store.local(|local| {
+            local.park(0, marked(1)).expect("a place in the bound");
+            local.park(0, marked(2)).expect("a place in the bound");
+        });
+        let mut seen: Vec<_> = store.local(|local| {
+            local
+                .take_parked(0)
+                .into_iter()
+                .chain(local.take_stacked(0))
+                .collect()
+        });
+        let owner = marks(seen.drain(..));
+        let taken = marks(other.join().expect("the other thread ends cleanly"));
+        let left = marks(everything_left(&*store));
+        let mut all = [owner.clone(), taken.clone(), left.clone()].concat();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            [1, 2],
+            "owner {owner:?}, other {taken:?}, left {left:?}"
+        );
+    });
+}
+
+#[test]
 fn what_a_thread_that_ended_parked_reaches_another_thread_once() {
     model(3, || {
         let store = Arc::new(TieredStore::new(1, 8));
