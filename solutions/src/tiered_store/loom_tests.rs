@@ -9,7 +9,8 @@
 //!
 //! (`.ci/run` does.) Each test is the smallest case of one protocol: an owner and another thread
 //! emptying the same magazine (the production pool's trim and its reclaiming of leases, the
-//! adaptive pool's accounting); a thread ending while another looks for what ended threads
+//! adaptive pool's accounting), one buffer at a time or all at once, and with a second owner
+//! before it (whose window the other thread must wait for too); a thread ending while another looks for what ended threads
 //! left (every pool's gets); a full stack spilling to the shared store while another thread
 //! empties it.
 
@@ -90,6 +91,46 @@ fn a_buffer_another_thread_may_take_has_one_owner() {
             all,
             [1, 2],
             "owner {owner:?}, other {stolen:?}, left {left:?}"
+        );
+    });
+}
+
+#[test]
+fn a_thread_taking_from_two_owners_waits_for_the_one_inside_its_window() {
+    model(2, || {
+        let store = Arc::new(TieredStore::with_parking(1, 8, OthersMayTake));
+        // This thread is an owner too, with an empty magazine: the first entry the other thread
+        // looks at. The second owner parks two buffers and takes back what it finds.
+        store.local(|_| ());
+        let owner = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                store.local(|local| {
+                    local.park(0, marked(1)).expect("a place in the bound");
+                    local.park(0, marked(2)).expect("a place in the bound");
+                });
+                let taken: Vec<_> = store.local(|local| {
+                    local
+                        .take_parked(0)
+                        .into_iter()
+                        .chain(local.take_stacked(0))
+                        .collect()
+                });
+                taken
+            })
+        };
+        let other: Vec<_> = std::iter::from_fn(|| store.take_parked_anywhere(0))
+            .take(2)
+            .collect();
+        let owner = marks(owner.join().expect("the owner ends cleanly"));
+        let other = marks(other);
+        let left = marks(everything_left(&*store));
+        let mut all = [owner.clone(), other.clone(), left.clone()].concat();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            [1, 2],
+            "owner {owner:?}, other {other:?}, left {left:?}"
         );
     });
 }
