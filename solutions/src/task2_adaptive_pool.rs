@@ -67,10 +67,10 @@
 //!   of that class take them on their credit, **without the lock**: a set-aside buffer counts as
 //!   held from when it is set aside, and the gets that took one are added to the figures when
 //!   their thread next takes the lock. So that the peak stays the simple version's on one
-//!   thread, every locked section first makes its own thread's set-aside buffers idle again,
-//!   and notes the peak before anything lowers the held count (`note_peak`). On several
-//!   threads the peak also counts other threads' set-aside buffers: never fewer than were held
-//!   at once. (Such gets used to take the lock to count themselves held: one locked instruction
+//!   thread (but for returns a full magazine spilled, as before), every locked section first
+//!   makes its own thread's set-aside buffers idle again, and notes the peak before any return
+//!   is accounted for (`note_peak`). On several threads the peak also counts other threads'
+//!   set-aside buffers: never fewer than were held at once. (Such gets used to take the lock to count themselves held: one locked instruction
 //!   per get, which on x86 waits until the store that handed the previous buffer to the other
 //!   thread has reached that thread's cache. See docs/measurement.md.) A get of another class,
 //!   or one that a set-aside buffer does not fit, goes to the lock in full, which makes them all
@@ -170,7 +170,8 @@ impl Parking for Waiting {
 /// The class of the slots that hold a thread's waiting returns (still counted as held).
 const SLOT: usize = 0;
 /// The class of the slots that hold idle buffers a locked get set aside for its thread's next
-/// gets (counted in `State::set_aside`, idle all along): a thread that gets and never returns,
+/// gets (counted in `State::set_aside` until a get takes them, and in `State::held` from when
+/// they are set aside: see `note_peak`): a thread that gets and never returns,
 /// such as the reader of a pipeline, then takes the lock in full for one get in `MAGAZINE + 1`.
 const SET_ASIDE: usize = 1;
 
@@ -242,7 +243,9 @@ struct State {
     /// Idle buffers in threads' `SET_ASIDE` slots (or in the shared store, from threads that
     /// ended), or taken from there by a get that has not accounted for it yet: part of the
     /// pool's bound, not of `idle`. Counted in `held` too, from when they are set aside (see
-    /// [`note_peak`]).
+    /// [`note_peak`]). A get of one is subtracted when its thread next takes the lock, which an
+    /// idle thread may not do for long: where this count would refuse a return or a set-aside,
+    /// `untaken_set_aside` subtracts the gets not added yet.
     set_aside: usize,
     /// Emptied after each use, kept for its allocation: the buffers moved out of the shared
     /// store at once, under one lock of it (one lock per buffer, there, was the second largest
@@ -800,12 +803,18 @@ impl AdaptivePool {
         freed
     }
 
-    /// Sets aside for this thread up to `MAGAZINE` idle buffers (a magazine's slot and stack) that serve a get of `size` (as
-    /// many as its credit allows it to take without the lock, and while at most a quarter of
-    /// `max_pooled` is set aside in all), the smallest that do, tagged with the get's class.
+    /// Sets aside for this thread up to `MAGAZINE` idle buffers (a magazine's slot and stack)
+    /// that serve a get of `size` (as many as its credit allows it to take without the lock,
+    /// and while at most a quarter of `max_pooled` is set aside and not taken yet), the smallest
+    /// that do, tagged with the get's class.
     fn set_aside(&self, state: &mut State, local: &Local<'_, Waiting>, size: usize) {
-        let room = (self.config.max_pooled / 4).saturating_sub(state.set_aside);
-        let wanted = MAGAZINE.min(local.get(CREDIT) as usize).min(room);
+        let most = self.config.max_pooled / 4;
+        let wanted = MAGAZINE.min(local.get(CREDIT) as usize);
+        let mut room = most.saturating_sub(state.set_aside);
+        if room < wanted {
+            room = most.saturating_sub(self.untaken_set_aside(state));
+        }
+        let wanted = wanted.min(room);
         let class = size_class(size) as u64;
         for _ in 0..wanted {
             let Some(index) = smallest_fit(&state.idle, size) else {
@@ -915,8 +924,10 @@ impl AdaptivePool {
     /// be dropped once the lock is released.
     fn retain(&self, state: &mut State, buffer: Box<Vec<u8>>) -> Option<Box<Vec<u8>>> {
         let capacity = buffer.capacity();
+        let max_pooled = self.config.max_pooled;
         if capacity <= state.max_retained
-            && state.idle.len() + state.set_aside < self.config.max_pooled
+            && (state.idle.len() + state.set_aside < max_pooled
+                || state.idle.len() + self.untaken_set_aside(state) < max_pooled)
         {
             state.idle.push(Idle { capacity, buffer });
             None
@@ -926,15 +937,34 @@ impl AdaptivePool {
         }
     }
 
+    /// The set-aside buffers no get has taken yet: `state.set_aside` less the gets of set-aside
+    /// buffers that their threads have not added to the figures yet (read from every thread's
+    /// counters, under the store's registry lock). Asked only where `state.set_aside` would
+    /// refuse something (a return kept, buffers set aside): a thread that took set-aside
+    /// buffers and then took no lock for a while would otherwise shrink the pool's bound by as
+    /// many, for as long.
+    fn untaken_set_aside(&self, state: &State) -> usize {
+        let unreported = self.local.sum_registered(SET_ASIDE_TAKEN);
+        state
+            .set_aside
+            .saturating_sub(usize::try_from(unreported).unwrap_or(usize::MAX))
+    }
+
     /// The state, with every thread's waiting return accounted for (those dropped are freed),
     /// and this thread's uncounted figures added: what `trim` and `stats` look at.
     fn lock_settled(&self) -> MutexGuard<'_, State> {
         self.local.reclaim_ended();
         let mut state = self.lock();
-        self.local.local(|local| self.hand_over(&mut state, local));
-        // Every thread's set-aside buffers, this thread's included, then those of threads that
-        // ended; then the peak, before the returns lower the held count (as a locked get notes
-        // it); then every slot's waiting return.
+        // This thread's set-aside buffers first, as a locked get does (by itself, even where the
+        // kernel refuses the heavy fence that taking from other threads needs).
+        let freed = self.local.local(|local| {
+            self.hand_over(&mut state, local);
+            self.unset_own(&mut state, local)
+        });
+        drop(freed);
+        // Every other thread's set-aside buffers, then those of threads that ended; then the
+        // peak, before the returns lower the held count (as a locked get notes it); then every
+        // slot's waiting return.
         // (Into `spilled`, kept for its allocation: one heavy fence per class, not per buffer.)
         let mut taken = std::mem::take(&mut state.spilled);
         self.local.take_every_parked_anywhere(SET_ASIDE, &mut taken);
@@ -981,13 +1011,15 @@ impl AdaptivePool {
     }
 }
 
-/// Notes the held count in the peak. Called before anything lowers it (a return accounted for, a
-/// set-aside buffer back among the idle): the held count only rises in between, so the peak
-/// misses nothing, and `trim` notes it before it reads it. It counts set-aside buffers as held from when
-/// they were set aside, so every locked section first makes its own thread's idle again: on one
-/// thread the peak is then the simple version's, and on several it counts other threads'
-/// set-aside buffers too (never less than the simple version's, at most a quarter of
-/// `max_pooled` more).
+/// Notes the held count in the peak. Called before any return is accounted for: the held count
+/// (buffers handed out, returns not accounted for yet, and set-aside buffers) only rises in
+/// between, so the peak misses no buffer held, and `trim` notes it before it reads it. Set-aside
+/// buffers count as held from when they are set aside, so every locked section first makes its
+/// own thread's idle again (which lowers the count by buffers never handed out). On one thread
+/// the peak is then the simple version's, but for returns a full magazine spilled to the shared
+/// store: they count as held until a locked get accounts for them, as they did when set-aside
+/// gets took the lock. On several threads it also counts other threads' set-aside buffers and
+/// waiting returns: never fewer than were held at once, possibly more.
 fn note_peak(state: &mut State) {
     state.peak_held = state.peak_held.max(state.held);
 }
@@ -1653,6 +1685,50 @@ mod tests {
                 "phase {phase}: trim kept {idle} idle, fewer than the {at_least} held at once"
             );
         }
+    }
+
+    /// A thread that took set-aside buffers and then takes no lock (alive, idle) has not added
+    /// those gets to the figures: the pool's bound must not count them as set aside still.
+    #[test]
+    fn set_aside_gets_a_thread_has_not_added_yet_do_not_shrink_the_bound() {
+        use std::sync::mpsc::channel;
+        let config = AdaptiveConfig {
+            floor: 1,
+            max_pooled: 16,
+            window: 10_000,
+            percentile: 90,
+        };
+        let pool = AdaptivePool::new(config).unwrap();
+        drop((0..16).map(|_| pool.get(4096)).collect::<Vec<_>>());
+        let full = PoolStats {
+            created: 16,
+            dropped: 0,
+            idle: 16,
+        };
+        assert_eq!(pool.stats(), full);
+        let (done, wait_done) = channel();
+        let (go, wait_go) = channel::<()>();
+        std::thread::scope(|scope| {
+            let pool = &pool;
+            scope.spawn(move || {
+                // A locked get (4 set aside: a quarter of max_pooled), then 4 set-aside gets;
+                // all 5 returned. Then alive, taking no lock.
+                drop((0..5).map(|_| pool.get(4096)).collect::<Vec<_>>());
+                done.send(()).unwrap();
+                wait_go.recv().unwrap();
+            });
+            wait_done.recv().unwrap();
+            // Its waiting returns are accounted for here, with all 16 kept.
+            let stats = pool.stats();
+            // And a locked get here sets aside as many as it would with no such thread: 1 locked
+            // get for 5.
+            let locked_before = pool.lock().locked_gets;
+            drop((0..5).map(|_| pool.get(4096)).collect::<Vec<_>>());
+            let locked = pool.lock().locked_gets - locked_before;
+            go.send(()).unwrap();
+            assert_eq!(stats, full);
+            assert_eq!(locked, 1, "locked gets for 5 gets");
+        });
     }
 
     #[test]

@@ -972,6 +972,15 @@ impl<P: Parking> TieredStore<P> {
             })
     }
 
+    /// The sum of counter `index` over the threads whose entries are registered now (a thread
+    /// that ended is counted until its entry is retired), without the figures of retired ones.
+    pub fn sum_registered(&self, index: usize) -> u64 {
+        let registry = self.lock_registry();
+        registry.entries.iter().fold(0, |sum, entry| {
+            sum.wrapping_add(entry.counters[index].load(Ordering::Relaxed))
+        })
+    }
+
     fn lock_registry(&self) -> MutexGuard<'_, Registry> {
         // Every update under this lock is a single push, swap or fold: a panic cannot leave it
         // half done, so a poisoned lock is used as it is.
