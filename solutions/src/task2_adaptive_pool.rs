@@ -1573,18 +1573,24 @@ mod tests {
         assert_eq!(pool.stats().idle, AdaptiveConfig::default().floor);
     }
 
+    /// A configuration with a floor of 1 (so that `trim` keeps what the peak says, down to one)
+    /// and the 90th percentile.
+    fn floor_1(max_pooled: usize, window: usize) -> AdaptiveConfig {
+        AdaptiveConfig {
+            floor: 1,
+            max_pooled,
+            window,
+            percentile: 90,
+        }
+    }
+
     /// On one thread `trim` keeps the peak of buffers held at once since the last trim, exactly,
     /// whatever path each get and return took: locked gets, set-aside buffers (counted as held
     /// when set aside, taken without the lock), waiting returns, runs of several classes, returns
     /// too large to keep (`put_slow`) and calibrations. The test counts what it holds itself.
     #[test]
     fn on_one_thread_trim_keeps_the_peak_held_since_the_last_trim_whatever_path_buffers_took() {
-        let config = AdaptiveConfig {
-            floor: 1,
-            max_pooled: 64,
-            window: 50,
-            percentile: 90,
-        };
+        let config = floor_1(64, 50);
         let pool = AdaptivePool::new(config).unwrap();
         let mut random = pool_checks::every_pool::SplitMix64(42);
         let mut held = Vec::new();
@@ -1635,12 +1641,7 @@ mod tests {
     fn on_several_threads_trim_keeps_at_least_the_buffers_held_at_once() {
         use std::sync::atomic::AtomicUsize;
         use std::sync::mpsc::sync_channel;
-        let config = AdaptiveConfig {
-            floor: 1,
-            max_pooled: 256,
-            window: 50,
-            percentile: 90,
-        };
+        let config = floor_1(256, 50);
         let pool = AdaptivePool::new(config).unwrap();
         let (held_now, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
         for phase in 0..20u64 {
@@ -1692,12 +1693,7 @@ mod tests {
     #[test]
     fn set_aside_gets_a_thread_has_not_added_yet_do_not_shrink_the_bound() {
         use std::sync::mpsc::channel;
-        let config = AdaptiveConfig {
-            floor: 1,
-            max_pooled: 16,
-            window: 10_000,
-            percentile: 90,
-        };
+        let config = floor_1(16, 10_000);
         let pool = AdaptivePool::new(config).unwrap();
         drop((0..16).map(|_| pool.get(4096)).collect::<Vec<_>>());
         let full = PoolStats {

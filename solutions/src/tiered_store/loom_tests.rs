@@ -49,6 +49,35 @@ fn everything_left<P: Parking>(store: &TieredStore<P>) -> Vec<Box<Vec<u8>>> {
         .collect()
 }
 
+/// The owner's side of the tests where another thread empties magazines: parks two buffers (its
+/// slot's, then one on its stack), then takes back what it still finds; their marks.
+fn owner_parks_two_and_takes_back(store: &TieredStore<OthersMayTake>) -> Vec<u8> {
+    store.local(|local| {
+        local.park(0, marked(1)).expect("a place in the bound");
+        local.park(0, marked(2)).expect("a place in the bound");
+    });
+    marks(store.local(|local| {
+        local
+            .take_parked(0)
+            .into_iter()
+            .chain(local.take_stacked(0))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// Checks that the two buffers ended up in exactly one place each: with the owner, with the
+/// other thread, or left in `store`.
+fn each_parked_buffer_once(store: &TieredStore<OthersMayTake>, owner: Vec<u8>, other: Vec<u8>) {
+    let left = marks(everything_left(store));
+    let mut all = [owner.clone(), other.clone(), left.clone()].concat();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        [1, 2],
+        "owner {owner:?}, other {other:?}, left {left:?}"
+    );
+}
+
 /// A model with at most `preemptions` preemptions per run: enough for every race below, and
 /// few enough that each test runs in seconds.
 fn model(preemptions: usize, test: impl Fn() + Sync + Send + 'static) {
@@ -69,29 +98,11 @@ fn a_buffer_another_thread_may_take_has_one_owner() {
                     .collect::<Vec<_>>()
             })
         };
-        // The owner parks two buffers (its slot's, then one on its stack) and takes back what
-        // it still finds, while the other thread empties what it can.
-        store.local(|local| {
-            local.park(0, marked(1)).expect("a place in the bound");
-            local.park(0, marked(2)).expect("a place in the bound");
-        });
-        let mut seen: Vec<_> = store.local(|local| {
-            local
-                .take_parked(0)
-                .into_iter()
-                .chain(local.take_stacked(0))
-                .collect()
-        });
-        let owner = marks(seen.drain(..));
-        let stolen = marks(other.join().expect("the other thread ends cleanly"));
-        let left = marks(everything_left(&*store));
-        let mut all = [owner.clone(), stolen.clone(), left.clone()].concat();
-        all.sort_unstable();
-        assert_eq!(
-            all,
-            [1, 2],
-            "owner {owner:?}, other {stolen:?}, left {left:?}"
-        );
+        // The owner parks two buffers and takes back what it still finds, while the other
+        // thread empties what it can.
+        let owner = owner_parks_two_and_takes_back(&store);
+        let other = marks(other.join().expect("the other thread ends cleanly"));
+        each_parked_buffer_once(&store, owner, other);
     });
 }
 
@@ -104,34 +115,13 @@ fn a_thread_taking_from_two_owners_waits_for_the_one_inside_its_window() {
         store.local(|_| ());
         let owner = {
             let store = Arc::clone(&store);
-            thread::spawn(move || {
-                store.local(|local| {
-                    local.park(0, marked(1)).expect("a place in the bound");
-                    local.park(0, marked(2)).expect("a place in the bound");
-                });
-                let taken: Vec<_> = store.local(|local| {
-                    local
-                        .take_parked(0)
-                        .into_iter()
-                        .chain(local.take_stacked(0))
-                        .collect()
-                });
-                taken
-            })
+            thread::spawn(move || owner_parks_two_and_takes_back(&store))
         };
         let other: Vec<_> = std::iter::from_fn(|| store.take_parked_anywhere(0))
             .take(2)
             .collect();
-        let owner = marks(owner.join().expect("the owner ends cleanly"));
-        let other = marks(other);
-        let left = marks(everything_left(&*store));
-        let mut all = [owner.clone(), other.clone(), left.clone()].concat();
-        all.sort_unstable();
-        assert_eq!(
-            all,
-            [1, 2],
-            "owner {owner:?}, other {other:?}, left {left:?}"
-        );
+        let owner = owner.join().expect("the owner ends cleanly");
+        each_parked_buffer_once(&store, owner, marks(other));
     });
 }
 
@@ -148,27 +138,9 @@ fn a_thread_taking_every_parked_buffer_at_once_shares_none_with_the_owner() {
             })
         };
         // As above, with the other thread emptying every magazine under one fence.
-        store.local(|local| {
-            local.park(0, marked(1)).expect("a place in the bound");
-            local.park(0, marked(2)).expect("a place in the bound");
-        });
-        let mut seen: Vec<_> = store.local(|local| {
-            local
-                .take_parked(0)
-                .into_iter()
-                .chain(local.take_stacked(0))
-                .collect()
-        });
-        let owner = marks(seen.drain(..));
-        let taken = marks(other.join().expect("the other thread ends cleanly"));
-        let left = marks(everything_left(&*store));
-        let mut all = [owner.clone(), taken.clone(), left.clone()].concat();
-        all.sort_unstable();
-        assert_eq!(
-            all,
-            [1, 2],
-            "owner {owner:?}, other {taken:?}, left {left:?}"
-        );
+        let owner = owner_parks_two_and_takes_back(&store);
+        let other = marks(other.join().expect("the other thread ends cleanly"));
+        each_parked_buffer_once(&store, owner, other);
     });
 }
 
