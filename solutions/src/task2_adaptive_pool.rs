@@ -58,28 +58,27 @@
 //!   ([`TieredStore::reclaim_ended`]): the buffers go to the shared store and the figures to the
 //!   pool ([`Parking::retired`]), and that get adds both (a waiting buffer as the return it was,
 //!   idle again for this get and the next).
-//! - A thread that finds no return of its own waiting (a pipeline's reader, or a request that
-//!   holds many buffers) would take the lock for every get. So a locked get that served such a
-//!   thread from the idle buffers **sets aside** for it up to `MAGAZINE` more that fit (the smallest
-//!   that do), in a second magazine of the thread's, each tagged with the get's class. They
-//!   leave `idle` but stay inside `max_pooled` (`State::set_aside`; at most a quarter of it is
-//!   set aside at once, so that other threads still find idle buffers). The thread's next gets
-//!   of that class take them on their credit, **without the lock**: a set-aside buffer counts as
-//!   held from when it is set aside, and the gets that took one are added to the figures when
-//!   their thread next takes the lock. So that the peak stays the simple version's on one
-//!   thread (but for returns a full magazine spilled, as before), every locked section first
-//!   makes its own thread's set-aside buffers idle again, and notes the peak before any return
-//!   is accounted for (`note_peak`). On several threads the peak also counts other threads'
-//!   set-aside buffers: never fewer than were held at once. (Such gets used to take the lock to count themselves held: one locked instruction
-//!   per get, which on x86 waits until the store that handed the previous buffer to the other
-//!   thread has reached that thread's cache. See docs/measurement.md.) A get of another class,
-//!   or one that a set-aside buffer does not fit, goes to the lock in full, which makes them all
-//!   idle again first; so do `trim` and `stats` for every thread's, and the next locked get for
-//!   those of threads that ended. Until then a calibration does not reach them: a set-aside
-//!   buffer above the new largest size worth keeping serves no get and is freed when it is idle
-//!   again. Measured where buffers go from one thread to the other: one get in 9 takes the
-//!   lock in full instead of every get
-//!   (`a_reader_that_never_returns_takes_the_lock_in_full_for_few_gets`).
+//! - A thread that finds no return of its own waiting (a pipeline's reader, or a request that holds
+//!   many buffers) would take the lock for every get. So a locked get that served such a thread
+//!   from the idle buffers **sets aside** for it up to `MAGAZINE` more that fit (the smallest that
+//!   do), in a second magazine of the thread's, each tagged with the get's class. They leave `idle`
+//!   but stay inside `max_pooled` (`State::set_aside`; at most a quarter of it is set aside at
+//!   once, so that other threads still find idle buffers). The thread's next gets of that class
+//!   take them on their credit, **without the lock**: a set-aside buffer counts as held from when
+//!   it is set aside, and the gets that took one are added to the figures when their thread next
+//!   takes the lock. So that the peak stays the simple version's on one thread (but for returns a
+//!   full magazine spilled, as before), every locked section first makes its own thread's set-aside
+//!   buffers idle again, and notes the peak before any return is accounted for (`note_peak`). On
+//!   several threads the peak also counts other threads' set-aside buffers: never fewer than were
+//!   held at once. (Such gets used to take the lock to count themselves held: one locked
+//!   instruction per get, which on x86 waits until the store that handed the previous buffer to the
+//!   other thread has reached that thread's cache. See docs/measurement.md.) A get of another
+//!   class, or one that a set-aside buffer does not fit, goes to the lock in full, which makes them
+//!   all idle again first; so do `trim` and `stats` for every thread's, and the next locked get for
+//!   those of threads that ended. Until then a calibration does not reach them: a set-aside buffer
+//!   above the new largest size worth keeping serves no get and is freed when it is idle again.
+//!   Measured where buffers go from one thread to the other: one get in 9 takes the lock in full
+//!   instead of every get (`a_reader_that_never_returns_takes_the_lock_in_full_for_few_gets`).
 //!
 //! The lock spins briefly before it sleeps (`parking_lot::Mutex`): the critical sections last
 //! nanoseconds, and `std::sync::Mutex`, which puts a thread to sleep and wakes it through the
@@ -171,8 +170,8 @@ impl Parking for Waiting {
 const SLOT: usize = 0;
 /// The class of the slots that hold idle buffers a locked get set aside for its thread's next
 /// gets (counted in `State::set_aside` until a get takes them, and in `State::held` from when
-/// they are set aside: see `note_peak`): a thread that gets and never returns,
-/// such as the reader of a pipeline, then takes the lock in full for one get in `MAGAZINE + 1`.
+/// they are set aside: see `note_peak`): a thread that gets and never returns, such as the
+/// reader of a pipeline, then takes the lock in full for one get in `MAGAZINE + 1`.
 const SET_ASIDE: usize = 1;
 
 /// What serves a get that takes the lock.
@@ -1588,6 +1587,8 @@ mod tests {
     /// whatever path each get and return took: locked gets, set-aside buffers (counted as held
     /// when set aside, taken without the lock), waiting returns, runs of several classes, returns
     /// too large to keep (`put_slow`) and calibrations. The test counts what it holds itself.
+    /// (The one case `note_peak` excepts, set-aside gets while returns a full magazine spilled
+    /// wait in the shared store, does not change a trim in this walk.)
     #[test]
     fn on_one_thread_trim_keeps_the_peak_held_since_the_last_trim_whatever_path_buffers_took() {
         let config = floor_1(64, 50);
