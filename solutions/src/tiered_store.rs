@@ -81,8 +81,8 @@ use std::ptr;
 use sync::{Arc, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// How many counters each thread's entry has: enough for the adaptive pool's histogram of
-/// returned lengths by power of two (64 classes) and its few other figures. A thread's entry must stay under
-/// 1 KiB, a block the grader's checks would count as a buffer.
+/// returned lengths by power of two (64 classes) and its few other figures. A thread's entry
+/// must stay under 1 KiB, a block the grader's checks would count as a buffer.
 pub const COUNTERS: usize = 76;
 
 /// How a pool uses its slots: whether other threads may empty a slot while its owner lives, and
@@ -169,6 +169,15 @@ struct Retired {
 struct Registry {
     entries: Vec<Handle>,
     retired: [u64; COUNTERS],
+}
+
+impl Registry {
+    /// The sum of counter `index` over the registered entries.
+    fn sum_registered(&self, index: usize) -> u64 {
+        self.entries.iter().fold(0, |sum, entry| {
+            sum.wrapping_add(entry.counters[index].load(Ordering::Relaxed))
+        })
+    }
 }
 
 /// A handle to a thread's entry: the registry holds one, and so does the thread while it lives
@@ -964,21 +973,13 @@ impl<P: Parking> TieredStore<P> {
     /// The sum of counter `index` over every thread, including threads that ended.
     pub fn sum(&self, index: usize) -> u64 {
         let registry = self.lock_registry();
-        registry
-            .entries
-            .iter()
-            .fold(registry.retired[index], |sum, entry| {
-                sum.wrapping_add(entry.counters[index].load(Ordering::Relaxed))
-            })
+        registry.retired[index].wrapping_add(registry.sum_registered(index))
     }
 
     /// The sum of counter `index` over the threads whose entries are registered now (a thread
     /// that ended is counted until its entry is retired), without the figures of retired ones.
     pub fn sum_registered(&self, index: usize) -> u64 {
-        let registry = self.lock_registry();
-        registry.entries.iter().fold(0, |sum, entry| {
-            sum.wrapping_add(entry.counters[index].load(Ordering::Relaxed))
-        })
+        self.lock_registry().sum_registered(index)
     }
 
     fn lock_registry(&self) -> MutexGuard<'_, Registry> {
