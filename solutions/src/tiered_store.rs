@@ -555,18 +555,29 @@ thread_local! {
     /// reading it is a plain thread-local load: no check that the thread's storage is still
     /// alive and no borrow flag, which `LOCAL` costs on every access (about 1 ns, which a get+return
     /// pays twice).
-    static HOT: Cell<(u64, *const Entry)> = const { Cell::new(NO_ENTRY) };
+    static HOT: Cell<Hot> = const { Cell::new(NO_ENTRY) };
 }
 
 // The same, as loom's thread-locals: dropped when a model's thread ends, as a thread's are.
 #[cfg(loom)]
 loom::thread_local! {
     static LOCAL: RefCell<Entries> = RefCell::new(Entries(Vec::new()));
-    static HOT: Cell<(u64, *const Entry)> = Cell::new(NO_ENTRY);
+    static HOT: Cell<Hot> = Cell::new(NO_ENTRY);
 }
 
+/// What `HOT` holds: the id of the store used last on this thread, a pointer to this thread's
+/// entry in it, and a pointer to that entry's slots of classes 1 and up (`Entry::rest`). With the
+/// latter here, a get of class 1 and up finds its slot one load sooner: its address no longer
+/// waits for a load of the entry first (on the packet server, a fixed pool whose one class was
+/// class 1 read 0.95x against 0.97x, builds by turns).
+type Hot = (u64, *const Entry, *const [Slot]);
+
 /// What `HOT` holds when it points at nothing: no store has this id (ids count up from 0).
-const NO_ENTRY: (u64, *const Entry) = (u64::MAX, ptr::null());
+const NO_ENTRY: Hot = (
+    u64::MAX,
+    ptr::null(),
+    ptr::slice_from_raw_parts(ptr::null(), 0),
+);
 
 /// This thread's entries. `HOT` points into them, so it is set (by `point_hot_at_first`) after
 /// every change and cleared before they are dropped.
@@ -575,10 +586,13 @@ struct Entries(Vec<(u64, Handle)>);
 impl Entries {
     /// Points `HOT` at the first entry: it must follow every change of the list.
     fn point_hot_at_first(&self) {
-        let hot = self
-            .0
-            .first()
-            .map_or(NO_ENTRY, |(id, entry)| (*id, &***entry as *const Entry));
+        let hot = self.0.first().map_or(NO_ENTRY, |(id, entry)| {
+            (
+                *id,
+                &***entry as *const Entry,
+                &*entry.rest as *const [Slot],
+            )
+        });
         let _ = HOT.try_with(|cell| cell.set(hot));
     }
 }
@@ -663,7 +677,7 @@ impl<P: Parking> TieredStore<P> {
     #[inline]
     pub fn local<R>(&self, work: impl FnOnce(&Local<'_, P>) -> R) -> R {
         match self.hot_entry() {
-            Some(entry) => work(&Local::new(self, entry)),
+            Some((entry, rest)) => work(&Local::with_rest(self, entry, rest)),
             None => self.local_cold(work),
         }
     }
@@ -680,15 +694,16 @@ impl<P: Parking> TieredStore<P> {
         work: impl FnOnce(&Local<'_, P>, T) -> R,
     ) -> Result<R, T> {
         match self.hot_entry() {
-            Some(entry) => Ok(work(&Local::new(self, entry), value)),
+            Some((entry, rest)) => Ok(work(&Local::with_rest(self, entry, rest), value)),
             None => Err(value),
         }
     }
 
-    /// This thread's entry, if this store is the one the thread used last (`HOT` points at it).
+    /// This thread's entry and its slots of classes 1 and up, if this store is the one the
+    /// thread used last (`HOT` points at it).
     #[inline]
-    fn hot_entry(&self) -> Option<&Entry> {
-        let (id, entry) = HOT.try_with(Cell::get).unwrap_or(NO_ENTRY);
+    fn hot_entry(&self) -> Option<(&Entry, &[Slot])> {
+        let (id, entry, rest) = HOT.try_with(Cell::get).unwrap_or(NO_ENTRY);
         if id != self.id {
             return None;
         }
@@ -700,8 +715,9 @@ impl<P: Parking> TieredStore<P> {
         // point to; the destructor clears `HOT` first, and a thread's destructors run one after
         // another, never inside a call that borrows `self`. So the reference stays valid for as
         // long as `self` is borrowed, even if the caller uses other stores on this thread
-        // meanwhile (which repoints `HOT`).
-        Some(unsafe { &*entry })
+        // meanwhile (which repoints `HOT`). `rest` is that entry's `rest`, set with it: its slots
+        // are the entry's (a boxed slice, never replaced), alive as long as the entry.
+        Some(unsafe { (&*entry, &*rest) })
     }
 
     /// The first use of this store on this thread (or of another store since): finds or registers
@@ -1085,12 +1101,14 @@ impl SharedClass {
     }
 }
 
-/// This thread's slots and counters in one store, while [`TieredStore::local`] runs. Two
-/// pointers, copied: a cold path that takes it by value gets it in registers, where one that
-/// takes `&Local` makes every caller write it to the stack first, rare call or not.
+/// This thread's slots and counters in one store, while [`TieredStore::local`] runs. Copied: a
+/// cold path takes it by value, where one that takes `&Local` makes every caller write it to the
+/// stack first, rare call or not.
 pub struct Local<'a, P: Parking> {
     store: &'a TieredStore<P>,
     entry: &'a Entry,
+    /// `entry.rest`, reached without a load of the entry (see [`Hot`]).
+    rest: &'a [Slot],
     /// Neither `Send` nor `Sync`: a `Local` is its thread's, and the plain takes of its owner
     /// (`take_from`, `Local::owner_window`) are sound only while one thread uses an entry.
     not_send: PhantomData<*const ()>,
@@ -1107,10 +1125,27 @@ impl<P: Parking> Copy for Local<'_, P> {}
 impl<'a, P: Parking> Local<'a, P> {
     /// This thread's `entry` in `store`.
     fn new(store: &'a TieredStore<P>, entry: &'a Entry) -> Self {
+        Local::with_rest(store, entry, &entry.rest)
+    }
+
+    /// This thread's `entry` in `store`, whose `rest` the caller has at hand.
+    #[inline]
+    fn with_rest(store: &'a TieredStore<P>, entry: &'a Entry, rest: &'a [Slot]) -> Self {
         Local {
             store,
             entry,
+            rest,
             not_send: PhantomData,
+        }
+    }
+
+    /// This thread's slot of `class`: [`Entry::slot_of`], with the slots of classes 1 and up
+    /// from `rest`.
+    #[inline]
+    fn slot_of(&self, class: usize) -> Option<&'a Slot> {
+        match class.checked_sub(1) {
+            None => Some(&self.entry.first),
+            Some(index) => self.rest.get(index),
         }
     }
 }
@@ -1151,7 +1186,7 @@ impl<P: Parking> Local<'_, P> {
     /// The buffer this thread parked for `class`, if it is still there.
     #[inline]
     pub fn take_parked(&self, class: usize) -> Option<Box<Vec<u8>>> {
-        let slot = self.entry.slot_of(class)?;
+        let slot = self.slot_of(class)?;
         if P::OTHERS_MAY_TAKE {
             return self.owner_window(|others_may_take| take_from(&slot.parked, others_may_take));
         }
@@ -1176,7 +1211,7 @@ impl<P: Parking> Local<'_, P> {
         class: usize,
         keep: impl FnOnce(u64) -> bool,
     ) -> Option<Box<Vec<u8>>> {
-        let slot = self.entry.slot_of(class)?;
+        let slot = self.slot_of(class)?;
         let parked = slot.parked.load(Ordering::Relaxed);
         // The tag is the owner's (this thread's), written with the buffer it parked last.
         if parked.is_null() || !keep(slot.tag.load(Ordering::Relaxed)) {
@@ -1220,7 +1255,7 @@ impl<P: Parking> Local<'_, P> {
         buffer: Box<Vec<u8>>,
         tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
-        let Some(slot) = self.entry.slot_of(class) else {
+        let Some(slot) = self.slot_of(class) else {
             return Err(buffer);
         };
         if slot.parked.load(Ordering::Relaxed).is_null()
@@ -1242,7 +1277,7 @@ impl<P: Parking> Local<'_, P> {
         buffer: Box<Vec<u8>>,
         tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
-        let Some(Slot { stack, .. }) = self.entry.slot_of(class) else {
+        let Some(Slot { stack, .. }) = self.slot_of(class) else {
             return Err(buffer);
         };
         let len = stack.len.load(Ordering::Relaxed);
@@ -1264,7 +1299,7 @@ impl<P: Parking> Local<'_, P> {
         tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
         let (Some(Slot { stack, .. }), Some(shared)) =
-            (self.entry.slot_of(class), self.store.classes.get(class))
+            (self.slot_of(class), self.store.classes.get(class))
         else {
             return Err(buffer);
         };
@@ -1315,7 +1350,7 @@ impl<P: Parking> Local<'_, P> {
     pub fn take_stacked(&self, class: usize) -> Option<Box<Vec<u8>>> {
         // Callers look in the slot first, which serves most gets.
         rare();
-        let stack = &self.entry.slot_of(class)?.stack;
+        let stack = &self.slot_of(class)?.stack;
         self.owner_window(|others_may_take| stack.pop(others_may_take))
     }
 
@@ -1328,7 +1363,7 @@ impl<P: Parking> Local<'_, P> {
         keep: impl FnOnce(u64) -> bool,
     ) -> Option<Box<Vec<u8>>> {
         rare();
-        let stack = &self.entry.slot_of(class)?.stack;
+        let stack = &self.slot_of(class)?.stack;
         // `keep` is the caller's code: it runs before the window, which runs none.
         let top = stack.top_if(keep)?;
         self.owner_window(|others_may_take| stack.pop_top(others_may_take, top))
@@ -1337,14 +1372,14 @@ impl<P: Parking> Local<'_, P> {
     /// [`Local::take_stacked`], with the buffer's tag.
     #[inline]
     pub fn take_stacked_tagged(&self, class: usize) -> Option<(Box<Vec<u8>>, u64)> {
-        let stack = &self.entry.slot_of(class)?.stack;
+        let stack = &self.slot_of(class)?.stack;
         self.owner_window(|others_may_take| stack.pop_tagged(others_may_take))
     }
 
     /// Frees the buffers of this thread's magazine for `class` whose tag `expired` says so;
     /// how many it freed.
     pub fn free_where(&self, class: usize, expired: impl Fn(u64) -> bool) -> usize {
-        let Some(slot) = self.entry.slot_of(class) else {
+        let Some(slot) = self.slot_of(class) else {
             return 0;
         };
         let mut freed = 0;
@@ -1377,7 +1412,7 @@ impl<P: Parking> Local<'_, P> {
         lease: impl FnOnce(&[usize]) -> usize,
     ) -> Option<Box<Vec<u8>>> {
         let shared = self.store.classes.get(class)?;
-        let stack = &self.entry.slot_of(class)?.stack;
+        let stack = &self.slot_of(class)?.stack;
         let (first, more, count) = {
             let mut state = shared.lock();
             let first = match state.idle.pop() {
@@ -1442,7 +1477,7 @@ impl<P: Parking> Local<'_, P> {
         // The pools ask only for their own classes. Class 0 (every pool's but the size-class
         // pool's) is the entry's own slot: no bounds check, and no panic and its unwinding in
         // every inlined copy.
-        let Some(slot) = self.entry.slot_of(class) else {
+        let Some(slot) = self.slot_of(class) else {
             return Err(buffer);
         };
         if slot.parked.load(Ordering::Relaxed).is_null() && slot.has_place.load(Ordering::Relaxed) {
@@ -1462,7 +1497,7 @@ impl<P: Parking> Local<'_, P> {
     /// Takes a place in the bound of `class` for this thread's slot, if one is free.
     #[cold]
     fn take_place(self, class: usize) -> bool {
-        let (Some(slot), Some(shared)) = (self.entry.slot_of(class), self.store.classes.get(class))
+        let (Some(slot), Some(shared)) = (self.slot_of(class), self.store.classes.get(class))
         else {
             return false;
         };
