@@ -296,10 +296,7 @@ impl Entry {
     /// by turns; the pools of one class read the same).
     #[inline]
     fn slot_of(&self, class: usize) -> Option<&Slot> {
-        match class.checked_sub(1) {
-            None => Some(&self.first),
-            Some(index) => self.rest.get(index),
-        }
+        slot_in(&self.first, &self.rest, class)
     }
 
     /// Every class's slot.
@@ -307,6 +304,16 @@ impl Entry {
         std::iter::once(&self.first)
             .chain(self.rest.iter())
             .take(self.classes as usize)
+    }
+}
+
+/// The slot of `class` in an entry whose class 0 is `first` and classes 1 and up are `rest`
+/// ([`Entry::slot_of`]).
+#[inline]
+fn slot_in<'a>(first: &'a Slot, rest: &'a [Slot], class: usize) -> Option<&'a Slot> {
+    match class.checked_sub(1) {
+        None => Some(first),
+        Some(index) => rest.get(index),
     }
 }
 
@@ -1145,10 +1152,7 @@ impl<'a, P: Parking> Local<'a, P> {
     /// from `rest`.
     #[inline]
     fn slot_of(&self, class: usize) -> Option<&'a Slot> {
-        match class.checked_sub(1) {
-            None => Some(&self.entry.first),
-            Some(index) => self.rest.get(index),
-        }
+        slot_in(&self.entry.first, self.rest, class)
     }
 }
 
@@ -1476,9 +1480,9 @@ impl<P: Parking> Local<'_, P> {
         buffer: Box<Vec<u8>>,
         tag: Option<u64>,
     ) -> Result<(), Box<Vec<u8>>> {
-        // The pools ask only for their own classes. Class 0 (every pool's but the size-class
-        // pool's) is the entry's own slot: no bounds check, and no panic and its unwinding in
-        // every inlined copy.
+        // The pools ask only for their own classes. Class 0 (the only class of most pools) is the
+        // entry's own slot: no bounds check, and no panic and its unwinding in every inlined
+        // copy.
         let Some(slot) = self.slot_of(class) else {
             return Err(buffer);
         };
